@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from aftersales.accounts.models import Team, User
+from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
+from aftersales.cases.models import Case, CaseEvent, Comment
+from aftersales.catalog.models import Asset, Contract
+from aftersales.customers.models import Contact, Customer, Site
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as every client reads it (natural keys for references)."""
+
+    customer = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    asset = serializers.SlugRelatedField(slug_field="serial_number", read_only=True)
+    contract = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    contact = serializers.PrimaryKeyRelatedField(read_only=True)
+    contact_name = serializers.CharField(source="contact.name", read_only=True, default=None)
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "status",
+            "case_type",
+            "channel",
+            "severity",
+            "customer",
+            "customer_name",
+            "asset",
+            "contract",
+            "contact",
+            "contact_name",
+            "site",
+            "summary",
+            "description",
+            "reported_at",
+            "assignee",
+            "team",
+            "resolution",
+            "responded_at",
+            "resolved_at",
+            "closed_at",
+            "reopen_count",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "allowed_transitions",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_transitions(self, obj: Case) -> list[str]:
+        from aftersales.cases.services import can_transition
+        from aftersales.cases.transitions import allowed_from
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return sorted(s for s in allowed_from(obj.status) if can_transition(obj, s, request.user))
+
+
+def _visible(request: Any, name: str) -> Any:
+    from aftersales.catalog.selectors import asset_list_visible_to, contract_list_visible_to
+    from aftersales.customers.selectors import (
+        contact_list_visible_to,
+        customer_list_visible_to,
+        site_list_visible_to,
+    )
+
+    selector = {
+        "customer": customer_list_visible_to,
+        "asset": asset_list_visible_to,
+        "contract": contract_list_visible_to,
+        "contact": contact_list_visible_to,
+        "site": site_list_visible_to,
+    }[name]
+    return selector(user=request.user)
+
+
+class _CaseInputSerializer(serializers.Serializer):
+    customer = serializers.SlugRelatedField(slug_field="code", queryset=Customer.objects.all())
+    asset = serializers.SlugRelatedField(
+        slug_field="serial_number", queryset=Asset.objects.all(), required=False, allow_null=True
+    )
+    contract = serializers.SlugRelatedField(
+        slug_field="number", queryset=Contract.objects.all(), required=False, allow_null=True
+    )
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(), required=False, allow_null=True
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(), required=False, allow_null=True
+    )
+    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    channel = serializers.ChoiceField(choices=CaseChannel.choices)
+    severity = serializers.ChoiceField(choices=CaseSeverity.choices)
+    summary = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    team = serializers.SlugRelatedField(
+        slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["description"].max_length = settings.CASES_MAX_TEXT_LENGTH
+        self.fields["description"].validators.append(
+            MaxLengthValidator(settings.CASES_MAX_TEXT_LENGTH)
+        )
+        if request is not None:
+            for name in ("customer", "asset", "contract", "contact", "site"):
+                self.fields[name].queryset = _visible(request, name)
+
+
+class CaseCreateSerializer(_CaseInputSerializer):
+    """What a client sends to open a case."""
+
+    reported_at = serializers.DateTimeField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "is_customer_contact", False):
+            # A contact's cases are for their own organisation unless they say so.
+            self.fields["customer"].required = False
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        request = self.context.get("request")
+        if "customer" not in attrs and request is not None:
+            attrs["customer"] = request.user.customer
+        return attrs
+
+
+class CaseUpdateSerializer(_CaseInputSerializer):
+    """What a client sends to change a case (every field optional)."""
+
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "status" in self.initial_data:
+            raise serializers.ValidationError(
+                {"status": [_("Change the status with the transition endpoint.")]}
+            )
+        return attrs
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    public = serializers.BooleanField(required=False, default=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].max_length = settings.CASES_MAX_TEXT_LENGTH
+        self.fields["note"].validators.append(MaxLengthValidator(settings.CASES_MAX_TEXT_LENGTH))
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    public = serializers.BooleanField(source="is_public", required=False, default=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "body", "public", "author", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].max_length = settings.CASES_MAX_TEXT_LENGTH
+        self.fields["body"].validators.append(MaxLengthValidator(settings.CASES_MAX_TEXT_LENGTH))
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    public = serializers.BooleanField(source="is_public", read_only=True)
+    comment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "kind",
+            "at",
+            "actor",
+            "public",
+            "from_status",
+            "to_status",
+            "field",
+            "old_value",
+            "new_value",
+            "note",
+            "comment",
+            "data",
+        ]
+        read_only_fields = fields
+
+    def get_comment(self, obj: CaseEvent) -> dict[str, Any] | None:
+        if obj.comment is None:
+            return None
+        return {"id": obj.comment.pk, "body": obj.comment.body, "public": obj.comment.is_public}

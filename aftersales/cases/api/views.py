@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from aftersales.cases import selectors, services
+from aftersales.cases.api.serializers import (
+    CaseCreateSerializer,
+    CaseEventSerializer,
+    CaseSerializer,
+    CaseUpdateSerializer,
+    CommentSerializer,
+    TransitionSerializer,
+)
+from aftersales.cases.filters import CaseFilterSet
+from aftersales.cases.models import Case
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="A retried create with the same key returns the first case.",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag (version) the change is based on; a stale one answers 409.",
+)
+
+
+def _expected_version(request: Request, body_version: int | None) -> int | None:
+    """Return the version a change is based on: ``If-Match`` or the body's ``version``."""
+    header = request.headers.get("If-Match", "").strip()
+    if header and header != "*":
+        raw = header.removeprefix("W/").strip('"')
+        try:
+            return int(raw)
+        except ValueError:
+            raise exceptions.ValidationError(
+                {"If-Match": [_('Send the ETag of the case, e.g. "3".')]}
+            ) from None
+    return body_version
+
+
+def _with_etag(response: Response, case: Case) -> Response:
+    response["ETag"] = f'"{case.version}"'
+    return response
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases (service requests): open, read, change, move through the lifecycle, comment."""
+
+    serializer_class = CaseSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9_-]{1,32}"
+    filterset_class = CaseFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    cursor_ordering = "-id"
+    ordering_choices = ("-id", "id", "reported_at", "-reported_at", "updated_at", "-updated_at")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.case_list_for_api(user=self.request.user)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        return _with_etag(Response(self.get_serializer(case).data), case)
+
+    @extend_schema(
+        request=CaseCreateSerializer,
+        responses={201: CaseSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = CaseCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            case, _created = services.case_create_idempotent(
+                key=key,
+                fingerprint=services.request_fingerprint(request.data),
+                by=request.user,
+                **serializer.validated_data,
+            )
+        else:
+            case = services.case_create(by=request.user, **serializer.validated_data)
+        case = self.get_queryset().get(pk=case.pk)
+        response = Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
+        response["Location"] = f"{request.path.rstrip('/')}/{case.number}/"
+        return _with_etag(response, case)
+
+    @extend_schema(
+        request=CaseUpdateSerializer, responses=CaseSerializer, parameters=[IF_MATCH_HEADER]
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        serializer = CaseUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        expected = _expected_version(request, changes.pop("version", None))
+        case = services.case_update(
+            case=case, by=request.user, changes=changes, expected_version=expected
+        )
+        case = self.get_queryset().get(pk=case.pk)
+        return _with_etag(Response(self.get_serializer(case).data), case)
+
+    @extend_schema(
+        request=TransitionSerializer, responses=CaseSerializer, parameters=[IF_MATCH_HEADER]
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, number: str | None = None) -> Response:
+        """Move the case to another status (409 with ``allowed`` when the lifecycle forbids it)."""
+        case = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.case_transition(
+            case=case,
+            to=data["status"],
+            by=request.user,
+            note=data["note"],
+            public=data["public"],
+            expected_version=_expected_version(request, data.get("version")),
+        )
+        case = self.get_queryset().get(pk=case.pk)
+        return _with_etag(Response(self.get_serializer(case).data), case)
+
+    @extend_schema(request=CommentSerializer, responses=CommentSerializer)
+    @action(detail=True, methods=["get", "post"], serializer_class=CommentSerializer)
+    def comments(self, request: Request, number: str | None = None) -> Response:
+        """List the case's comments you may read, or add one (``public`` false: internal note)."""
+        case = self.get_object()
+        if request.method == "POST":
+            serializer = CommentSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            comment = services.case_comment(
+                case=case,
+                by=request.user,
+                body=serializer.validated_data["body"],
+                public=serializer.validated_data.get("is_public", True),
+            )
+            return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.case_comments(case=case, user=request.user))
+        return self.get_paginated_response(CommentSerializer(page, many=True).data)
+
+    @extend_schema(responses=CaseEventSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=CaseEventSerializer)
+    def timeline(self, request: Request, number: str | None = None) -> Response:
+        """Return the case's append-only timeline (customers: public entries only)."""
+        case = self.get_object()
+        page = self.paginate_queryset(selectors.case_timeline(case=case, user=request.user))
+        return self.get_paginated_response(CaseEventSerializer(page, many=True).data)
+
+    def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
+        if self.action in ("comments", "timeline"):
+            self.cursor_ordering = "created_at" if self.action == "comments" else "at"
+            self.ordering_choices = ()
+        return super().paginate_queryset(queryset)

@@ -1,0 +1,236 @@
+"""Cases (工单), their append-only timeline, comments and the idempotency ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.cases.choices import CaseChannel, CaseEventKind, CaseSeverity, CaseStatus, CaseType
+from aftersales.core.models import TimeStampedModel
+
+
+class Case(TimeStampedModel):
+    """A service request from any channel, worked from registration to closure.
+
+    ``status`` is written only by ``cases.services.case_transition``; ``version`` increases with
+    every change so that a save from a stale copy is refused (optimistic concurrency).
+    """
+
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CaseStatus.choices,
+        default=CaseStatus.NEW,
+        editable=False,
+    )
+    case_type = models.CharField(_("type"), max_length=20, choices=CaseType.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=CaseChannel.choices)
+    severity = models.CharField(_("severity"), max_length=3, choices=CaseSeverity.choices)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    site = models.ForeignKey(
+        "customers.Site",
+        verbose_name=_("site"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    asset = models.ForeignKey(
+        "catalog.Asset",
+        verbose_name=_("asset"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    contract = models.ForeignKey(
+        "catalog.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    summary = models.CharField(_("summary"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="created_cases",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "-id"], name="cases_case_status_idx"),
+            models.Index(fields=["customer", "-id"], name="cases_case_customer_idx"),
+            models.Index(fields=["assignee", "status"], name="cases_case_assignee_idx"),
+            models.Index(fields=["reported_at"], name="cases_case_reported_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.summary}"
+
+
+class Comment(models.Model):
+    """A reply to the customer (public) or an internal note on a case."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_comments",
+    )
+    body = models.TextField(_("text"))
+    is_public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's append-only timeline: who did what, when.
+
+    Rows are written once by services and never changed or deleted (``save`` and ``delete``
+    refuse), so the timeline is the audit trail of the case.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the system."),
+    )
+    at = models.DateTimeField(_("at"))
+    is_public = models.BooleanField(_("visible to the customer"), default=True)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    comment = models.ForeignKey(
+        Comment,
+        verbose_name=_("comment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at", "id"], name="cases_event_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("Case events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("Case events are append-only.")
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number handed out per year; incremented under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+        verbose_name_plural = _("case number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class IdempotencyRecord(models.Model):
+    """A create request's ``Idempotency-Key``: a retry with the same key returns the same case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="cases_idempotency_unique_user_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key

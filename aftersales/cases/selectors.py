@@ -1,0 +1,53 @@
+"""Reads of cases: visibility, search and the timeline. Every list starts here."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Capability, has_capability
+from aftersales.accounts.selectors import scope_to_user
+from aftersales.cases.models import Case, CaseEvent, Comment
+
+
+def case_list_visible_to(*, user: User) -> QuerySet[Case]:
+    """Return the cases ``user`` may see: all for staff, their organisation's for a contact."""
+    return scope_to_user(Case.objects.all(), user=user, customer_path="customer_id")
+
+
+def case_list_for_api(*, user: User) -> QuerySet[Case]:
+    """Return visible cases with every reference a list row shows, in a fixed number of queries."""
+    return case_list_visible_to(user=user).select_related(
+        "customer", "asset", "contact", "site", "contract", "assignee", "team", "created_by"
+    )
+
+
+def case_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Filter ``qs`` to cases whose number, summary, description, customer name or asset serial
+    number contains ``text`` (any substring, Chinese included, case-insensitive)."""
+    text = text.strip()
+    if not text:
+        return qs
+    return qs.filter(
+        Q(number__icontains=text)
+        | Q(summary__icontains=text)
+        | Q(description__icontains=text)
+        | Q(customer__name__icontains=text)
+        | Q(asset__serial_number__icontains=text)
+    )
+
+
+def case_timeline(*, case: Case, user: User) -> QuerySet[CaseEvent]:
+    """Return ``case``'s timeline as ``user`` may read it: customers see public entries only."""
+    qs = CaseEvent.objects.filter(case=case).select_related("actor", "comment").order_by("at", "id")
+    if not has_capability(user, Capability.INTERNAL_COMMENTS):
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+def case_comments(*, case: Case, user: User) -> QuerySet[Comment]:
+    """Return ``case``'s comments that ``user`` may read."""
+    qs = Comment.objects.filter(case=case).select_related("author")
+    if not has_capability(user, Capability.INTERNAL_COMMENTS):
+        qs = qs.filter(is_public=True)
+    return qs

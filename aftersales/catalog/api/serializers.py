@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from aftersales.catalog.models import Asset, Contract, Product
+from aftersales.core.api import ImmutableFieldsMixin
+from aftersales.customers.models import Customer, Region, Site
+
+
+def _scope_customer_fields(serializer: serializers.Serializer, *names: str) -> None:
+    """Limit the choices of customer-owned reference fields to what the requester may see."""
+    request = serializer.context.get("request")
+    if request is None:
+        return
+    from aftersales.catalog.selectors import contract_list_visible_to
+    from aftersales.customers.selectors import customer_list_visible_to, site_list_visible_to
+
+    scoped = {
+        "customer": customer_list_visible_to,
+        "contract": contract_list_visible_to,
+        "site": site_list_visible_to,
+    }
+    for name in names:
+        field = serializer.fields.get(name)
+        if field is not None and not field.read_only:
+            field.queryset = scoped[name](user=request.user)
+
+
+class ProductSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
+    immutable_fields = ("code",)
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "category",
+            "manufacturer",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ContractSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
+    customer = serializers.SlugRelatedField(slug_field="code", queryset=Customer.objects.all())
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
+    )
+    immutable_fields = ("number",)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "number",
+            "customer",
+            "service_level",
+            "hardware_warranty_months",
+            "warranty_start",
+            "software_upgrade_months",
+            "start_date",
+            "end_date",
+            "region",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        _scope_customer_fields(self, "customer")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": [_("The end date must not be before the start date.")]}
+            )
+        return attrs
+
+
+class AssetSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.all())
+    customer = serializers.SlugRelatedField(slug_field="code", queryset=Customer.objects.all())
+    contract = serializers.SlugRelatedField(
+        slug_field="number", queryset=Contract.objects.all(), required=False, allow_null=True
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(), required=False, allow_null=True
+    )
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    immutable_fields = ("serial_number",)
+
+    class Meta:
+        model = Asset
+        fields = [
+            "serial_number",
+            "product",
+            "product_name",
+            "customer",
+            "customer_name",
+            "site",
+            "contract",
+            "purchase_date",
+            "delivery_date",
+            "installation_date",
+            "final_acceptance_date",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        _scope_customer_fields(self, "customer", "contract", "site")

@@ -1,0 +1,27 @@
+"""The REST API router: every app's viewsets under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from aftersales.accounts.api.views import UserViewSet
+from aftersales.cases.api.views import CaseViewSet
+from aftersales.catalog.api.views import AssetViewSet, ContractViewSet, ProductViewSet
+from aftersales.customers.api.views import (
+    ContactViewSet,
+    CustomerViewSet,
+    RegionViewSet,
+    SiteViewSet,
+)
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("users", UserViewSet, basename="user")
+router.register("regions", RegionViewSet, basename="region")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("sites", SiteViewSet, basename="site")
+router.register("products", ProductViewSet, basename="product")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("assets", AssetViewSet, basename="asset")
+router.register("cases", CaseViewSet, basename="case")
+
+urlpatterns = router.urls
