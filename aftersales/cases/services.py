@@ -98,18 +98,18 @@ def _allocate_number(at: datetime) -> str:
     return f"{prefix}-{year}-{serial:06d}"
 
 
+# Migration cases/0002 creates these years' sequences; others are created on first use.
+_PREMADE_SEQUENCE_YEARS = range(2000, 2101)
+
+
 def _postgres_next(year: int) -> int:
     name = f"cases_case_number_{int(year)}"
     with connection.cursor() as cursor:
-        try:
+        if year not in _PREMADE_SEQUENCE_YEARS:
             with transaction.atomic():
-                cursor.execute("SELECT nextval(%s)", [name])
-                return int(cursor.fetchone()[0])
-        except Exception:  # noqa: BLE001 - the sequence for a new year does not exist yet
-            with transaction.atomic():
-                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # noqa: S608 - int year
-            cursor.execute("SELECT nextval(%s)", [name])
-            return int(cursor.fetchone()[0])
+                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # int year, no injection
+        cursor.execute("SELECT nextval(%s)", [name])
+        return int(cursor.fetchone()[0])
 
 
 def _check_text(

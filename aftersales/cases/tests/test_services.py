@@ -236,3 +236,10 @@ def test_contact_of_other_customer_is_refused(make_case, other_customer):
     with pytest.raises(ValidationFailed) as info:
         make_case(contact=ContactFactory(customer=other_customer))
     assert list(info.value.as_data()) == ["contact"]
+
+
+@time_machine.travel(datetime.datetime(2101, 3, 1, 12, 0, tzinfo=datetime.UTC), tick=False)
+def test_numbers_in_a_year_beyond_the_premade_sequences(make_case):
+    first, second = make_case().number, make_case().number
+    assert first.startswith("SR-2101-")
+    assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
