@@ -47,6 +47,12 @@ class User(AbstractUser):
         help_text=_("Empty: the server's zone (Asia/Shanghai by default)."),
     )
 
+    is_service_director = models.BooleanField(
+        _("service director"),
+        default=False,
+        help_text=_("Receives the top rungs of escalation ladders."),
+    )
+
     objects = UserManager()
 
     class Meta:

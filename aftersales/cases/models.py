@@ -95,6 +95,13 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="created_cases",
     )
+    cause = models.TextField(
+        _("fault cause"),
+        blank=True,
+        help_text=_("Recording the confirmed cause meets the confirm target."),
+    )
+    cause_confirmed_at = models.DateTimeField(_("cause confirmed at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("engineer arrived at"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

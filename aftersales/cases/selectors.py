@@ -8,6 +8,7 @@ from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.accounts.selectors import scope_to_user
 from aftersales.cases.models import Case, CaseEvent, Comment
+from aftersales.sla.selectors import live_clocks_prefetch
 
 
 def case_list_visible_to(*, user: User) -> QuerySet[Case]:
@@ -17,8 +18,20 @@ def case_list_visible_to(*, user: User) -> QuerySet[Case]:
 
 def case_list_for_api(*, user: User) -> QuerySet[Case]:
     """Return visible cases with every reference a list row shows, in a fixed number of queries."""
-    return case_list_visible_to(user=user).select_related(
-        "customer", "asset", "contact", "site", "contract", "assignee", "team", "created_by"
+    return (
+        case_list_visible_to(user=user)
+        .select_related(
+            "customer",
+            "asset",
+            "contact",
+            "site",
+            "contract",
+            "assignee",
+            "team",
+            "created_by",
+            "sla_assignment__policy",
+        )
+        .prefetch_related(live_clocks_prefetch())
     )
 
 

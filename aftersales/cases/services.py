@@ -26,6 +26,7 @@ from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from aftersales.customers.models import Contact, Customer, Site
+from aftersales.sla import services as sla
 
 # Fields that ``case_update`` may change, in the order the timeline lists them.
 EDITABLE_FIELDS = (
@@ -41,7 +42,10 @@ EDITABLE_FIELDS = (
     "contract",
     "assignee",
     "team",
+    "cause",
 )
+# Changing any of these can change which service-level policy applies.
+SLA_FIELDS = frozenset({"case_type", "severity", "customer", "asset", "contract"})
 REPORTED_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
@@ -281,6 +285,7 @@ def case_create(
             field="assignee",
             new_value=_display(assignee),
         )
+    sla.sla_start(case=case, by=by, now=now)
     return case
 
 
@@ -386,6 +391,11 @@ def case_update(
         changes["description"] = _check_text("description", changes["description"])
     if "assignee" in changes:
         _check_assignee(changes["assignee"])
+    if "cause" in changes:
+        changes["cause"] = _check_text("cause", changes["cause"] or "")
+    if "asset" in changes and "contract" not in changes and changes["asset"] is not None:
+        # A case moved to another unit is covered by that unit's contract.
+        changes["contract"] = changes["asset"].contract
     target = {
         f: changes.get(f, getattr(case, f))
         for f in ("customer", "asset", "contact", "site", "contract")
@@ -411,11 +421,113 @@ def case_update(
             old_value=_display(old),
             new_value=_display(new),
         )
-    if changed:
-        case.version = F("version") + 1
-        case.save(update_fields=[*(f for f in changed), "version", "updated_at"])
-        case.refresh_from_db(fields=["version"])
+    if not changed:
+        return case
+    update = [*changed, "version", "updated_at"]
+    if "cause" in changed and case.cause.strip() and case.cause_confirmed_at is None:
+        case.cause_confirmed_at = now
+        update.append("cause_confirmed_at")
+    case.version = F("version") + 1
+    case.save(update_fields=update)
+    case.refresh_from_db(fields=["version"])
+    sla_changes = [f for f in changed if f in SLA_FIELDS]
+    if sla_changes:
+        events = case.events.filter(kind=CaseEventKind.FIELD_CHANGED, at=now, field__in=sla_changes)
+        reason = "; ".join(
+            f"{e.field}: {e.old_value or '—'} → {e.new_value or '—'}" for e in events
+        )
+        sla.sla_recompute(case=case, by=by, reason=reason, now=now)
+    if "cause_confirmed_at" in update:
+        sla.sla_meet(
+            case=case, targets=["confirm"], by=by, at=now, reason=_("fault cause recorded")
+        )
     return case
+
+
+@transaction.atomic
+def case_record_arrival(*, case: Case, by: User, arrived_at: datetime | None = None) -> Case:
+    """Record that an engineer arrived on site; this meets the on-site target.
+
+    Raises NotAllowed, ValidationFailed (an arrival in the future or before the report).
+    """
+    if not has_capability(by, Capability.WORK_CASES):
+        raise NotAllowed(_("You may not change cases."))
+    case = _lock(case, None)
+    now = clock.now()
+    arrived_at = arrived_at or now
+    if timezone.is_naive(arrived_at):
+        arrived_at = timezone.make_aware(arrived_at)
+    if arrived_at > now + REPORTED_AT_FUTURE_TOLERANCE:
+        raise ValidationFailed(_("The arrival time cannot be in the future."), field="arrived_at")
+    if arrived_at < case.reported_at:
+        raise ValidationFailed(
+            _("The arrival cannot be before the case was reported."), field="arrived_at"
+        )
+    old = case.arrived_at
+    case.arrived_at = arrived_at
+    case.version = F("version") + 1
+    case.save(update_fields=["arrived_at", "version", "updated_at"])
+    case.refresh_from_db(fields=["version"])
+    record_event(
+        case,
+        CaseEventKind.FIELD_CHANGED,
+        by=by,
+        at=now,
+        field="arrived_at",
+        old_value=old.isoformat() if old else "",
+        new_value=arrived_at.isoformat(),
+    )
+    if old is None:
+        sla.sla_meet(
+            case=case, targets=["onsite"], by=by, at=arrived_at, reason=_("engineer arrived")
+        )
+    return case
+
+
+@transaction.atomic
+def case_escalate(*, case: Case, by: User, reason: str) -> Any:
+    """Escalate ``case`` by hand to the next rung of its severity's ladder.
+
+    Staff may escalate any case they can see; a customer contact only their organisation's C-1
+    cases (C-2 and C-3 faults are escalated by the project's technical staff).
+
+    Raises NotAllowed, ValidationFailed.
+    """
+    ensure_can_view(user=by, case=case)
+    reason = _check_text("reason", reason, max_length=2000, required=True)
+    if by.is_customer_contact:
+        if case.severity != CaseSeverity.C1:
+            raise NotAllowed(
+                _(
+                    "Customers may escalate only C-1 cases themselves; C-2 and C-3 cases are "
+                    "escalated by our technical staff. Please add a comment instead."
+                )
+            )
+    elif not has_capability(by, Capability.WORK_CASES):
+        raise NotAllowed(_("You may not escalate cases."))
+    case = _lock(case, None)
+    now = clock.now()
+    escalation = sla.escalation_create_manual(case=case, by=by, reason=reason, at=now)
+    record_event(
+        case,
+        CaseEventKind.ESCALATED,
+        by=by,
+        at=now,
+        note=reason,
+        is_public=by.is_customer_contact,
+        data={"level": escalation.level, "recipients": escalation.recipients, "manual": True},
+    )
+    return escalation
+
+
+@transaction.atomic
+def case_sla_reapply(*, case: Case, by: User) -> bool:
+    """Apply the current service-level policies to ``case`` again (an explicit action: policy
+    edits never rewrite running clocks by themselves). Return whether any clock changed."""
+    if not has_capability(by, Capability.WORK_CASES):
+        raise NotAllowed(_("You may not change cases."))
+    case = _lock(case, None)
+    return sla.sla_recompute(case=case, by=by, reason=_("policy re-applied"))
 
 
 # --- lifecycle ----------------------------------------------------------------------------------
@@ -500,6 +612,9 @@ def case_transition(
         note=note,
         is_public=public or by.is_customer_contact,
     )
+    sla.sla_on_transition(
+        case=case, from_status=from_status, to_status=to, by=by, at=now, reopening=reopening
+    )
     return case
 
 
@@ -526,7 +641,9 @@ def case_comment(*, case: Case, by: User, body: str, public: bool = True) -> Com
         case=case, author=by, body=body, is_public=public, created_at=now
     )
     record_event(case, CaseEventKind.COMMENTED, by=by, at=now, comment=comment, is_public=public)
-    if public and by.is_service_staff and case.responded_at is None:
-        Case.objects.filter(pk=case.pk, responded_at__isnull=True).update(responded_at=now)
-        case.responded_at = now
+    if public and by.is_service_staff:
+        if case.responded_at is None:
+            Case.objects.filter(pk=case.pk, responded_at__isnull=True).update(responded_at=now)
+            case.responded_at = now
+        sla.sla_on_public_reply(case=case, by=by, at=now)
     return comment

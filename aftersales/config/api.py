@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from aftersales.accounts.api.views import UserViewSet
+from aftersales.calendars.api.views import CalendarViewSet
 from aftersales.cases.api.views import CaseViewSet
 from aftersales.catalog.api.views import AssetViewSet, ContractViewSet, ProductViewSet
 from aftersales.customers.api.views import (
@@ -11,6 +12,7 @@ from aftersales.customers.api.views import (
     RegionViewSet,
     SiteViewSet,
 )
+from aftersales.sla.api.views import EscalationRuleViewSet, SlaPolicyViewSet
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -22,6 +24,9 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("products", ProductViewSet, basename="product")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("assets", AssetViewSet, basename="asset")
+router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("cases", CaseViewSet, basename="case")
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
+router.register("escalation-rules", EscalationRuleViewSet, basename="escalation-rule")
 
 urlpatterns = router.urls

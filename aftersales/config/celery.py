@@ -7,6 +7,7 @@ Start a worker with ``celery -A aftersales.config worker`` and the schedule with
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
 
@@ -17,9 +18,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_after_configure.connect
-def _schedule(sender: Celery, **kwargs: object) -> None:
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Return Celery beat's schedule, built from ``AFTERSALES_PERIODIC_TASKS``."""
     from django.conf import settings
 
-    for path, seconds in settings.AFTERSALES_PERIODIC_TASKS:
-        sender.add_periodic_task(float(seconds), sender.signature(path), name=path)
+    return {
+        path: {"task": path, "schedule": float(seconds)}
+        for path, seconds in settings.AFTERSALES_PERIODIC_TASKS
+    }
+
+
+@app.on_after_configure.connect
+def _schedule(sender: Celery, **kwargs: object) -> None:
+    sender.conf.beat_schedule = beat_schedule()

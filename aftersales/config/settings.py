@@ -66,7 +66,10 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.customers",
     "aftersales.catalog",
+    "aftersales.calendars",
     "aftersales.cases",
+    "aftersales.sla",
+    "aftersales.notifications",
     "aftersales.demo",
 ]
 
@@ -243,6 +246,11 @@ CASES_IDEMPOTENCY_TTL_HOURS = env.int("CASES_IDEMPOTENCY_TTL_HOURS", default=24)
 # Periodic background tasks: (dotted path of a task function, interval in seconds). Celery beat
 # runs them in production; `aftersales serve` runs them in-process in the embedded mode.
 AFTERSALES_PERIODIC_TASKS = [
+    ("aftersales.sla.tasks.sla_sweep_task", 60),
     ("aftersales.cases.tasks.idempotency_records_purge_task", 3600),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
+
+# Service levels: statuses in which clocks stand still, and the sweep's batch size.
+SLA_PAUSING_STATUSES = env.list("SLA_PAUSING_STATUSES", default=["waiting_customer"])
+SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)

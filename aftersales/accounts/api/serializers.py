@@ -30,6 +30,7 @@ class UserSerializer(serializers.ModelSerializer):
             "last_name",
             "phone",
             "is_active",
+            "is_service_director",
             "date_joined",
             "last_login",
         ]

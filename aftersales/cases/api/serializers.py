@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.accounts.models import Team, User
@@ -12,6 +13,19 @@ from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, Case
 from aftersales.cases.models import Case, CaseEvent, Comment
 from aftersales.catalog.models import Asset, Contract
 from aftersales.customers.models import Contact, Customer, Site
+from aftersales.sla.api.serializers import (
+    EscalationSerializer,
+    SlaClockHistorySerializer,
+    SlaClockSerializer,
+)
+from aftersales.sla.selectors import case_sla_summary
+
+
+class SlaPolicySummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    explanation = serializers.CharField()
+    facts = serializers.DictField(required=False)
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -28,6 +42,8 @@ class CaseSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    sla_policy = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -50,6 +66,9 @@ class CaseSerializer(serializers.ModelSerializer):
             "reported_at",
             "assignee",
             "team",
+            "cause",
+            "cause_confirmed_at",
+            "arrived_at",
             "resolution",
             "responded_at",
             "resolved_at",
@@ -60,8 +79,27 @@ class CaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "allowed_transitions",
+            "sla",
+            "sla_policy",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SlaClockSerializer(many=True))
+    def get_sla(self, obj: Case) -> list[dict[str, Any]]:
+        clocks = getattr(obj, "live_sla_clocks", None)
+        if clocks is None:
+            clocks = obj.sla_clocks.exclude(state="cancelled").select_related("calendar", "policy")
+        return SlaClockSerializer(clocks, many=True).data
+
+    @extend_schema_field(SlaPolicySummarySerializer(allow_null=True))
+    def get_sla_policy(self, obj: Case) -> dict[str, Any] | None:
+        summary = case_sla_summary(obj)
+        if summary is None:
+            return None
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "is_customer_contact", False):
+            summary.pop("facts", None)
+        return summary
 
     def get_allowed_transitions(self, obj: Case) -> list[str]:
         from aftersales.cases.services import can_transition
@@ -155,6 +193,7 @@ class CaseUpdateSerializer(_CaseInputSerializer):
     """What a client sends to change a case (every field optional)."""
 
     version = serializers.IntegerField(required=False, min_value=1)
+    cause = serializers.CharField(required=False, allow_blank=True, max_length=20000)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -224,3 +263,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
         if obj.comment is None:
             return None
         return {"id": obj.comment.pk, "body": obj.comment.body, "public": obj.comment.is_public}
+
+
+class CaseSlaSerializer(serializers.Serializer):
+    policy = SlaPolicySummarySerializer(allow_null=True)
+    clocks = SlaClockHistorySerializer(many=True)
+    escalations = EscalationSerializer(many=True)

@@ -15,12 +15,20 @@ from aftersales.cases.api.serializers import (
     CaseCreateSerializer,
     CaseEventSerializer,
     CaseSerializer,
+    CaseSlaSerializer,
     CaseUpdateSerializer,
     CommentSerializer,
     TransitionSerializer,
 )
 from aftersales.cases.filters import CaseFilterSet
 from aftersales.cases.models import Case
+from aftersales.sla.api.serializers import (
+    ArrivalSerializer,
+    EscalateSerializer,
+    EscalationSerializer,
+    SlaClockHistorySerializer,
+)
+from aftersales.sla.selectors import case_clocks_with_history, case_escalations, case_sla_summary
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -157,6 +165,56 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         page = self.paginate_queryset(selectors.case_timeline(case=case, user=request.user))
         return self.get_paginated_response(CaseEventSerializer(page, many=True).data)
+
+    @extend_schema(request=EscalateSerializer, responses={201: EscalationSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, number: str | None = None) -> Response:
+        """Escalate the case by hand (a customer contact may do this for C-1 cases only)."""
+        case = self.get_object()
+        serializer = EscalateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        escalation = services.case_escalate(
+            case=case, by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ArrivalSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def arrival(self, request: Request, number: str | None = None) -> Response:
+        """Record the engineer's arrival on site (meets the on-site target)."""
+        case = self.get_object()
+        serializer = ArrivalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = services.case_record_arrival(
+            case=case, by=request.user, arrived_at=serializer.validated_data.get("arrived_at")
+        )
+        case = self.get_queryset().get(pk=case.pk)
+        return _with_etag(Response(self.get_serializer(case).data), case)
+
+    @extend_schema(responses=CaseSlaSerializer)
+    @action(detail=True, methods=["get"], url_path="sla")
+    def sla_detail(self, request: Request, number: str | None = None) -> Response:
+        """Return the case's policy and why, every clock with its history, and escalations."""
+        case = self.get_object()
+        is_staff = not getattr(request.user, "is_customer_contact", False)
+        data = {
+            "policy": case_sla_summary(case),
+            "clocks": SlaClockHistorySerializer(case_clocks_with_history(case), many=True).data,
+            "escalations": EscalationSerializer(case_escalations(case), many=True).data
+            if is_staff
+            else [],
+        }
+        if not is_staff and data["policy"]:
+            data["policy"].pop("facts", None)
+        return Response(data)
+
+    @extend_schema(request=None, responses=CaseSlaSerializer)
+    @action(detail=True, methods=["post"], url_path="sla/reapply")
+    def sla_reapply(self, request: Request, number: str | None = None) -> Response:
+        """Apply the current service-level policies to this case again (explicit action)."""
+        case = self.get_object()
+        services.case_sla_reapply(case=case, by=request.user)
+        return self.sla_detail(request, number)
 
     def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
         if self.action in ("comments", "timeline"):

@@ -194,10 +194,11 @@ def test_comments_and_timeline_hide_internal_notes_from_customers(
     staff_timeline = staff.get(f"{URL}{case.number}/timeline/").json()["results"]
     assert [(e["kind"], e["public"]) for e in staff_timeline] == [
         ("created", True),
+        ("sla", False),
         ("commented", False),
         ("commented", True),
     ]
-    assert staff_timeline[1]["comment"]["body"] == "内部：怀疑光模块"
+    assert staff_timeline[2]["comment"]["body"] == "内部：怀疑光模块"
     assert staff_timeline[0]["actor"] == "agent"
 
 

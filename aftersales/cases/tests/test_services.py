@@ -34,7 +34,8 @@ def test_create_numbers_the_case_and_writes_the_first_event(make_case, agent):
     assert case.reported_at == datetime.datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI)
     events = list(case.events.all())
     assert [(e.kind, e.actor, e.to_status) for e in events] == [
-        (CaseEventKind.CREATED, agent, "new")
+        (CaseEventKind.CREATED, agent, "new"),
+        (CaseEventKind.SLA, agent, ""),  # the service-level policy it got, and why
     ]
 
 
@@ -206,7 +207,7 @@ def test_customer_cannot_write_internal_notes(make_case, contact_user):
 
 
 def test_timeline_rows_are_append_only(make_case):
-    event = make_case().events.get()
+    event = make_case().events.get(kind=CaseEventKind.CREATED)
     event.note = "changed"
     with pytest.raises(TypeError):
         event.save()

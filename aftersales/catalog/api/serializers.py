@@ -122,3 +122,24 @@ class AssetSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         _scope_customer_fields(self, "customer", "contract", "site")
+
+
+class EntitlementQuerySerializer(serializers.Serializer):
+    at = serializers.DateField(required=False)
+
+
+class PeriodSerializer(serializers.Serializer):
+    active = serializers.BooleanField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+
+
+class EntitlementSerializer(serializers.Serializer):
+    serial_number = serializers.CharField()
+    at = serializers.DateField()
+    contract = serializers.CharField(allow_null=True)
+    contract_active = serializers.BooleanField()
+    service_level = serializers.CharField(allow_null=True)
+    stage = serializers.CharField()
+    hardware_warranty = PeriodSerializer()
+    software_upgrades = PeriodSerializer()

@@ -2,15 +2,24 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from aftersales.accounts.permissions import Capability, RoleWritePermission
 from aftersales.catalog import selectors, services
 from aftersales.catalog.api.serializers import (
     AssetSerializer,
     ContractSerializer,
+    EntitlementQuerySerializer,
+    EntitlementSerializer,
     ProductSerializer,
 )
+from aftersales.catalog.entitlement import entitlement_at
 from aftersales.catalog.models import Asset, Contract, Product
+from aftersales.core import clock
 from aftersales.core.api import ServiceViewSet
 
 
@@ -108,3 +117,16 @@ class AssetViewSet(ServiceViewSet):
     update_service = staticmethod(services.asset_update)
     update_kwarg = "asset"
     cursor_ordering = "serial_number"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("at", OpenApiTypes.DATE, description="Default: today.")],
+        responses=EntitlementSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def entitlement(self, request: Request, serial_number: str | None = None) -> Response:
+        """Return what the asset is entitled to on a date: service level, warranty, stage."""
+        asset = self.get_object()
+        query = EntitlementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        at = query.validated_data.get("at") or clock.today()
+        return Response(entitlement_at(asset, at).as_dict())

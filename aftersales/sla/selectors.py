@@ -1,0 +1,82 @@
+"""Reads of service-level data: a case's clocks with time left, its policy and why, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from aftersales.calendars.engine import working_time_between
+from aftersales.calendars.selectors import calendar_spec
+from aftersales.core import clock as core_clock
+from aftersales.sla.choices import ClockState
+from aftersales.sla.models import Escalation, EscalationRule, SlaClock, SlaClockEvent, SlaPolicy
+from aftersales.sla.services import explain
+
+
+def live_clocks_prefetch(prefix: str = "") -> Prefetch:
+    """Return the prefetch that loads a case's live clocks with their calendars (one query)."""
+    return Prefetch(
+        f"{prefix}sla_clocks",
+        queryset=SlaClock.objects.exclude(state=ClockState.CANCELLED)
+        .select_related("calendar", "policy")
+        .order_by("started_at", "id"),
+        to_attr="live_sla_clocks",
+    )
+
+
+def clock_remaining_seconds(clock: SlaClock, *, now: datetime | None = None) -> int | None:
+    """Return the working seconds left before the due time (negative: overdue), or None when
+    the clock has ended. A paused clock's time left stands still."""
+    if clock.met_at is not None or clock.cancelled_at is not None or clock.due_at is None:
+        return None
+    if clock.is_paused:
+        return clock.duration_seconds - (clock.elapsed_seconds or 0)
+    now = now or core_clock.now()
+    spec = calendar_spec(clock.calendar)
+    if now <= clock.due_at:
+        return working_time_between(spec, now, clock.due_at)
+    return -working_time_between(spec, clock.due_at, now)
+
+
+def case_sla_summary(case: Any) -> dict[str, Any] | None:
+    """Return the policy a case got and the reason, in the active language."""
+    assignment = getattr(case, "sla_assignment", None)
+    if assignment is None:
+        return None
+    return {
+        "code": assignment.policy.code,
+        "name": assignment.policy.name,
+        "explanation": explain(assignment.facts, assignment.policy.name),
+        "facts": assignment.facts,
+    }
+
+
+def case_clocks_with_history(case: Any) -> QuerySet[SlaClock]:
+    """Return every clock of ``case`` (cancelled ones too) with its history prefetched."""
+    return (
+        SlaClock.objects.filter(case=case)
+        .select_related("calendar", "policy")
+        .prefetch_related(
+            Prefetch("events", queryset=SlaClockEvent.objects.select_related("actor"))
+        )
+        .order_by("started_at", "id")
+    )
+
+
+def case_escalations(case: Any) -> QuerySet[Escalation]:
+    """Return the escalations of ``case``, oldest first."""
+    return (
+        Escalation.objects.filter(case=case).select_related("actor", "clock").order_by("at", "id")
+    )
+
+
+def policy_list() -> QuerySet[SlaPolicy]:
+    """Return the policies with their targets and calendars."""
+    return SlaPolicy.objects.prefetch_related("targets__calendar")
+
+
+def escalation_rule_list() -> QuerySet[EscalationRule]:
+    """Return the escalation ladders, by severity, target and level."""
+    return EscalationRule.objects.all()
