@@ -10,7 +10,7 @@ TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/aftersales
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve migrate demo test test-sqlite test-postgres lint typecheck messages check bench clean
+.PHONY: help install run serve migrate demo test test-sqlite test-postgres lint typecheck messages check bench bench-quick clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -62,8 +62,13 @@ messages: install ## Update and compile the translation catalogues
 	$(BIN)/aftersales makemessages -l zh_Hans -l en --no-obsolete --no-location -i '.venv/*' -i 'bench/*' -i 'data/*'
 	$(BIN)/aftersales compilemessages --ignore '.venv/*'
 
-bench: install ## Run the benchmarks in bench/ and print their tables
-	$(BIN)/python bench/run.py
+bench: install ## Run the benchmarks in bench/ (needs PostgreSQL) and print their tables
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-calendar.txt
+	$(BIN)/python bench/run.py $(BENCH)
+
+bench-quick: install ## Short runs of every benchmark (a smoke test)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-calendar.txt
+	$(BIN)/python bench/run.py --quick $(BENCH)
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) data staticfiles

@@ -99,6 +99,7 @@ class SlaTarget(models.Model):
         related_name="sla_targets",
     )
     warning_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("warning at (% of the duration)"),
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],

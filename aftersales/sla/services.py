@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.calendars.selectors import calendar_spec
 from aftersales.cases.choices import CaseType
@@ -727,12 +728,13 @@ class SweepResult:
     cases: set[int] = field(default_factory=set)
 
 
+# Lazy: rendered in each reader's language when a note or notification is written.
 _TARGET_LABELS = {
-    T.RESPONSE: _("response"),
-    T.ONSITE: _("on-site arrival"),
-    T.CONFIRM: _("cause confirmation"),
-    T.RESTORE: _("restoration"),
-    T.FOLLOW_UP: _("follow-up"),
+    T.RESPONSE: gettext_lazy("response"),
+    T.ONSITE: gettext_lazy("on-site arrival"),
+    T.CONFIRM: gettext_lazy("cause confirmation"),
+    T.RESTORE: gettext_lazy("restoration"),
+    T.FOLLOW_UP: gettext_lazy("follow-up"),
 }
 
 
