@@ -8,6 +8,8 @@ silently treating it as a plain week.
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -40,6 +42,9 @@ class BusinessCalendar(TimeStampedModel):
     version = models.PositiveIntegerField(
         _("version"), default=1, editable=False, help_text=_("Increases with every change.")
     )
+    # A fresh token per change: cached specs are keyed on it, so a change that was rolled back
+    # (whose version number a later change reuses) can never be served from a cache.
+    revision = models.UUIDField(_("revision"), default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("business calendar")

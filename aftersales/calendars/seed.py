@@ -92,8 +92,11 @@ def seed_shipped_calendars(
     WeeklyHours: Any,  # noqa: N803
     CalendarDay: Any,  # noqa: N803
     CalendarDataYear: Any,  # noqa: N803
+    *,
+    sync: bool = True,
 ) -> None:
-    """Create ``24x7``, ``7x8`` and ``cn-5x8`` if missing; seed cn-5x8's Chinese holidays."""
+    """Create ``24x7``, ``7x8`` and ``cn-5x8`` if missing; with ``sync``, seed cn-5x8's Chinese
+    holidays for the years it lacks."""
     for code, name, tz, observes, weekly in SHIPPED:
         calendar, created = BusinessCalendar.objects.get_or_create(
             code=code, defaults={"name": name, "timezone": tz, "observes_holidays": observes}
@@ -106,5 +109,5 @@ def seed_shipped_calendars(
                     for start, end in intervals
                 ]
             )
-        if observes:
+        if observes and sync:
             sync_china_holidays(calendar, CalendarDay, CalendarDataYear)

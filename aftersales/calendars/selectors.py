@@ -1,14 +1,15 @@
 """Reads of business calendars, and the compiled specs the engine computes on.
 
-A spec is cached per process and keyed on the calendar's ``version``, which every change bumps;
-checking the version costs one small query, loading a changed calendar one more.
+A spec is cached per process and keyed on the calendar's ``revision``, a fresh token on every
+change (so not even a rolled-back change can be served); checking it costs one small query,
+loading a changed calendar one more.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from aftersales.calendars.engine import CalendarSpec, add_working_time, working_
 from aftersales.calendars.engine import years_without_data as _years_without_data
 from aftersales.calendars.models import BusinessCalendar, CalendarDay, WeeklyHours
 
-_cache: dict[str, tuple[tuple[int, int], CalendarSpec]] = {}
+_cache: dict[str, tuple[tuple[int, object], CalendarSpec]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -59,13 +60,13 @@ def calendar_spec(calendar: BusinessCalendar | str) -> CalendarSpec:
     Raises BusinessCalendar.DoesNotExist for an unknown code.
     """
     if isinstance(calendar, str):
-        row = BusinessCalendar.objects.filter(code=calendar).values_list("id", "version").first()
+        row = BusinessCalendar.objects.filter(code=calendar).values_list("id", "revision").first()
         if row is None:
             raise BusinessCalendar.DoesNotExist(calendar)
-        key = (row[0], row[1])
+        key: tuple[int, object] = (row[0], row[1])
         code = calendar
     else:
-        key = (calendar.pk, calendar.version)
+        key = (calendar.pk, calendar.revision)
         code = calendar.code
     cached = _cache.get(code)
     if cached is not None and cached[0] == key:
@@ -110,13 +111,21 @@ def calendar_due(calendar: BusinessCalendar | str, *, start: datetime, seconds: 
     return DueAnswer(due_at=due, warnings=missing_data_warnings(spec, start, due))
 
 
+# The longest span `calendar_elapsed` measures: the same horizon as the engine's deadlines.
+MAX_ELAPSED_SPAN = timedelta(days=50 * 366)
+
+
 def calendar_elapsed(
     calendar: BusinessCalendar | str, *, start: datetime, end: datetime
 ) -> tuple[int, list[str]]:
     """Return the working seconds between two instants and the missing-data warnings."""
+    if end - start > MAX_ELAPSED_SPAN:
+        raise ValueError(_("The span is longer than 50 years."))
     spec = calendar_spec(calendar)
     seconds = working_time_between(spec, start, end)
-    return seconds, missing_data_warnings(spec, start, max(start, end))
+    # The end is exclusive: a span ending at midnight on New Year's Day counts nothing after it.
+    last = max(start, end - timedelta(seconds=1))
+    return seconds, missing_data_warnings(spec, start, last)
 
 
 def calendars_missing_holiday_data(*, years_ahead: int = 1) -> list[dict[str, object]]:

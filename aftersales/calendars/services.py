@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from aftersales.calendars.choices import CalendarDayKind
 from aftersales.calendars.engine import CalendarSpec
 from aftersales.calendars.models import BusinessCalendar, CalendarDataYear, CalendarDay, WeeklyHours
 from aftersales.calendars.selectors import forget_cached_spec
+from aftersales.core import clock
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.services import model_create, model_update
 
@@ -29,9 +31,12 @@ CALENDAR_FIELDS = ("name", "timezone", "observes_holidays", "description")
 
 
 def calendar_touch(calendar: BusinessCalendar) -> None:
-    """Record that ``calendar`` changed: bump its version so every process rebuilds its spec."""
-    BusinessCalendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
-    calendar.refresh_from_db(fields=["version", "updated_at"])
+    """Record that ``calendar`` changed: new version, revision and ``updated_at``, so that every
+    process rebuilds its spec on next use."""
+    BusinessCalendar.objects.filter(pk=calendar.pk).update(
+        version=F("version") + 1, revision=uuid.uuid4(), updated_at=clock.now()
+    )
+    calendar.refresh_from_db(fields=["version", "revision", "updated_at"])
     transaction.on_commit(lambda: forget_cached_spec(calendar.code))
 
 
@@ -79,6 +84,15 @@ def _replace_days(calendar: BusinessCalendar, kind: str, days: list[tuple[date, 
 
 
 def _check_no_overlap(holidays: list[tuple[date, str]], workdays: list[tuple[date, str]]) -> None:
+    for field, days in (("holidays", holidays), ("workdays", workdays)):
+        dates = [d for d, _n in days]
+        repeated = sorted({d for d in dates if dates.count(d) > 1})
+        if repeated:
+            raise ValidationFailed(
+                _("These dates are listed more than once: %(dates)s.")
+                % {"dates": ", ".join(d.isoformat() for d in repeated)},
+                field=field,
+            )
     both = {d for d, _n in holidays} & {d for d, _n in workdays}
     if both:
         raise ValidationFailed(
@@ -177,10 +191,21 @@ def calendar_update(
     )
     if "weekly" in data:
         _replace_weekly(calendar, weekly)
-    if "holidays" in data:
-        _replace_days(calendar, CalendarDayKind.HOLIDAY, holidays)
-    if "workdays" in data:
-        _replace_days(calendar, CalendarDayKind.WORKDAY, workdays)
+    if "holidays" in data or "workdays" in data:
+        # Both kinds go before either is written, so a date can switch kind in one change.
+        kinds = [
+            kind
+            for kind, key in (
+                (CalendarDayKind.HOLIDAY, "holidays"),
+                (CalendarDayKind.WORKDAY, "workdays"),
+            )
+            if key in data
+        ]
+        CalendarDay.objects.filter(calendar=calendar, kind__in=kinds).delete()
+        if "holidays" in data:
+            _replace_days(calendar, CalendarDayKind.HOLIDAY, holidays)
+        if "workdays" in data:
+            _replace_days(calendar, CalendarDayKind.WORKDAY, workdays)
     if "data_years" in data:
         CalendarDataYear.objects.filter(calendar=calendar).exclude(
             year__in=data["data_years"]
@@ -237,7 +262,7 @@ def _parse_csv(content: str) -> list[tuple[date, str, str]]:
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     if reader.fieldnames is None or not {"date", "kind"} <= set(reader.fieldnames):
         raise ValidationFailed(
-            _("The CSV file needs the columns date, kind and name."), field="file"
+            _("The CSV file needs the columns date and kind (name is optional)."), field="file"
         )
     rows = []
     for line, row in enumerate(reader, start=2):
@@ -268,10 +293,22 @@ def _parse_ical(content: bytes) -> list[tuple[date, str, str]]:
         raise ValidationFailed(_("The file is not a valid iCalendar file."), field="file") from None
     rows = []
     for event in cal.walk("VEVENT"):
-        start = event.decoded("dtstart", None)
+        try:
+            start = event.decoded("dtstart", None)
+        except (ValueError, TypeError):
+            start = "invalid"
         if start is None:
             continue
-        day = start if isinstance(start, date) and not hasattr(start, "hour") else start.date()
+        if isinstance(start, datetime):
+            day = start.date()
+        elif isinstance(start, date):
+            day = start
+        else:
+            raise ValidationFailed(
+                _("An event has a start that is not a date: %(value)s.")
+                % {"value": str(start)[:40]},
+                field="file",
+            )
         categories = event.get("categories")
         cats = set()
         if categories is not None:
@@ -315,9 +352,14 @@ def calendar_import(
                 field="file",
             )
         seen[day] = kind
+    names = {d: n for d, _k, n in rows}  # a repeated line counts once (its last name wins)
     CalendarDay.objects.filter(calendar=calendar, date__in=list(seen)).delete()
     CalendarDay.objects.bulk_create(
-        [CalendarDay(calendar=calendar, date=d, kind=k, name=n) for d, k, n in rows], batch_size=500
+        [
+            CalendarDay(calendar=calendar, date=d, kind=k, name=names[d])
+            for d, k in sorted(seen.items())
+        ],
+        batch_size=500,
     )
     years = sorted({d.year for d in seen})
     have = set(CalendarDataYear.objects.filter(calendar=calendar).values_list("year", flat=True))

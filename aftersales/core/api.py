@@ -38,6 +38,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             },
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, OverflowError):
+        # A date or number outside what Python or the database can hold, e.g. year 1 in +08:00.
+        return Response(
+            {"detail": _("A value is out of range."), "code": "invalid"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DataError):
         logger.info("data error answered with 400: %s", exc)
         return Response(

@@ -123,14 +123,24 @@ class CalendarSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
         return data
 
 
+class BusinessDateTimeField(serializers.DateTimeField):
+    """A timestamp within the years business calendars are asked about (1900-2200)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        result = super().to_internal_value(value)
+        if not 1900 <= result.year <= 2200:
+            raise serializers.ValidationError(_("Use a date between the years 1900 and 2200."))
+        return result
+
+
 class DueQuerySerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = BusinessDateTimeField()
     hours = serializers.FloatField(min_value=0, max_value=24 * 366 * 10)
 
 
 class ElapsedQuerySerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = BusinessDateTimeField()
+    end = BusinessDateTimeField()
 
 
 class DueAnswerSerializer(serializers.Serializer):
