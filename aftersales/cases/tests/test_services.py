@@ -47,7 +47,7 @@ def test_numbers_are_sequential_within_a_year(make_case):
     assert len({n.rsplit("-", 1)[0] for n in numbers}) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_numbers_stay_unique_under_concurrent_creation(agent, customer):
     # given eight threads creating cases at once
     if connection.vendor == "sqlite":

@@ -40,7 +40,7 @@ def _redis_available() -> bool:
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_real_worker_on_redis_sweeps_and_escalates(agent, customer, region, make_user):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs a database it can share: runs in the PostgreSQL pass")

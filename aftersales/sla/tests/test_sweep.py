@@ -169,7 +169,7 @@ def test_a_case_reported_long_ago_breaches_without_a_stale_warning(agent, custom
     assert not SlaClockEvent.objects.filter(clock__case=case, kind="warning").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweepers_at_the_same_moment_record_everything_once(agent, customer, people):
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED row locks are a PostgreSQL matter; SQLite serialises writers")
