@@ -263,29 +263,34 @@ def case_create(
         created_by=by,
     )
     case.save(force_insert=True)
-    record_event(
-        case,
-        CaseEventKind.CREATED,
-        by=by,
-        at=now,
-        to_status=CaseStatus.NEW,
-        data={
-            "channel": channel,
-            "severity": severity,
-            "case_type": case_type,
-            "reported_at": reported_at.isoformat(),
-        },
-    )
-    if assignee is not None:
-        record_event(
-            case,
-            CaseEventKind.FIELD_CHANGED,
-            by=by,
+    timeline = [
+        CaseEvent(
+            case=case,
+            kind=CaseEventKind.CREATED,
+            actor=by,
             at=now,
-            field="assignee",
-            new_value=_display(assignee),
+            to_status=CaseStatus.NEW,
+            data={
+                "channel": channel,
+                "severity": severity,
+                "case_type": case_type,
+                "reported_at": reported_at.isoformat(),
+            },
         )
-    sla.sla_start(case=case, by=by, now=now)
+    ]
+    if assignee is not None:
+        timeline.append(
+            CaseEvent(
+                case=case,
+                kind=CaseEventKind.FIELD_CHANGED,
+                actor=by,
+                at=now,
+                field="assignee",
+                new_value=_display(assignee),
+            )
+        )
+    sla.sla_start(case=case, by=by, now=now, timeline=timeline)
+    CaseEvent.objects.bulk_create(timeline)
     return case
 
 

@@ -10,13 +10,22 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from aftersales.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def render_datetime(value: Any) -> str | None:
+    """Render a timestamp exactly as DRF does (ISO 8601 with offset, in the current zone), for
+    hand-written representations on hot paths."""
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

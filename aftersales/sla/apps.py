@@ -6,3 +6,7 @@ class SlaConfig(AppConfig):
     name = "aftersales.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        # Connects the signals that keep the per-process SLA configuration cache current.
+        from aftersales.sla import config_cache  # noqa: F401

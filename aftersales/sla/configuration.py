@@ -12,6 +12,7 @@ from django.db import transaction
 
 from aftersales.accounts.permissions import Capability, ensure_capability
 from aftersales.core.services import model_create, model_update
+from aftersales.sla.config_cache import touch
 from aftersales.sla.models import EscalationRule, SlaPolicy, SlaTarget
 
 POLICY_FIELDS = (
@@ -34,6 +35,7 @@ def _replace_targets(policy: SlaPolicy, targets: list[dict[str, Any]]) -> None:
     for row in rows:
         row.full_clean(exclude=["policy"], validate_unique=False)
     SlaTarget.objects.bulk_create(rows)
+    touch()  # bulk inserts send no signals
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ instant at which a warning, breach or escalation is due; the sweep reads only cl
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -346,3 +347,20 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} L{self.level}"
+
+
+class SlaConfigState(models.Model):
+    """One row whose ``revision`` changes with every change to policies, targets or ladders.
+
+    Each process caches the SLA configuration and checks this token (with the calendars'
+    revisions, in one query) before using it.
+    """
+
+    revision = models.UUIDField(_("revision"), default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("service-level configuration state")
+        verbose_name_plural = _("service-level configuration state")
+
+    def __str__(self) -> str:
+        return str(self.revision)

@@ -20,7 +20,6 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +39,7 @@ from aftersales.sla.choices import (
     SlaTargetKind,
     WarrantyCondition,
 )
+from aftersales.sla.config_cache import SlaConfig, sla_config
 from aftersales.sla.models import (
     Escalation,
     EscalationRule,
@@ -86,7 +86,7 @@ class Decision:
     facts: dict[str, Any]
 
 
-def policy_decide(*, case: Any) -> Decision:
+def policy_decide(*, case: Any, config: SlaConfig | None = None) -> Decision:
     """Choose the policy for ``case``, and record the facts it was chosen on.
 
     Order: the contract in force on the report date gives the service level (``none`` without
@@ -126,16 +126,17 @@ def policy_decide(*, case: Any) -> Decision:
         "case_type": case.case_type,
         "severity": case.severity,
     }
+    config = config or sla_config()
     best: tuple[int, int, int] | None = None
     chosen: SlaPolicy | None = None
-    for policy in SlaPolicy.objects.filter(is_active=True, is_default=False):
+    for policy in config.policies:
         set_fields = [f for f in criteria if getattr(policy, f)]
         if all(getattr(policy, f) == criteria[f] for f in set_fields):
             rank = (len(set_fields), -policy.order, -policy.pk)
             if best is None or rank > best:
                 best, chosen = rank, policy
     if chosen is None:
-        chosen = SlaPolicy.objects.filter(is_default=True).first()
+        chosen = config.default
         if chosen is None:
             raise SlaPolicy.DoesNotExist("no default service-level policy")
         facts["matched"] = "default"
@@ -174,13 +175,14 @@ def explain(facts: dict[str, Any], policy_name: str) -> str:
     return _("%(facts)s → policy %(policy)s") % {"facts": ", ".join(parts), "policy": policy_name}
 
 
-def targets_for(policy: SlaPolicy, severity: str) -> dict[str, SlaTarget]:
+def targets_for(
+    policy: SlaPolicy, severity: str, *, config: SlaConfig | None = None
+) -> dict[str, SlaTarget]:
     """Return the policy's targets for a severity (a severity-specific row beats a general one)."""
+    config = config or sla_config()
     chosen: dict[str, SlaTarget] = {}
-    for row in policy.targets.select_related("calendar").filter(
-        Q(severity="") | Q(severity=severity)
-    ):
-        if row.target not in chosen or row.severity:
+    for row in config.targets.get(policy.pk, []):
+        if row.severity in ("", severity) and (row.target not in chosen or row.severity):
             chosen[row.target] = row
     return chosen
 
@@ -197,11 +199,7 @@ def _pauses(case: Any) -> list[clockmath.Pause]:
 
 
 def _rules(severity: str, target: str) -> list[EscalationRule]:
-    return list(
-        EscalationRule.objects.filter(severity=severity, target=target, is_active=True).order_by(
-            "level"
-        )
-    )
+    return sla_config().rules(severity, target)
 
 
 def _state(clock: SlaClock) -> str:
@@ -313,27 +311,53 @@ def _live_clocks(case: Any) -> dict[str, SlaClock]:
 # --- hooks called by cases.services ------------------------------------------------------------
 
 
-def sla_start(*, case: Any, by: Any, now: datetime | None = None) -> list[SlaClock]:
-    """Choose the case's policy and start its clocks at the report time."""
+def sla_start(
+    *, case: Any, by: Any, now: datetime | None = None, timeline: list[Any] | None = None
+) -> list[SlaClock]:
+    """Choose a new case's policy and start its clocks at the report time.
+
+    The case's timeline entry ("policy X, because ...") is appended to ``timeline`` for the
+    caller to insert with its own entries, or written at once when no list is given. Built for
+    the hot path of case creation: the configuration comes from the process cache and each table
+    gets one insert.
+    """
     now = now or core_clock.now()
-    decision = policy_decide(case=case)
-    SlaAssignment.objects.update_or_create(
-        case=case, defaults={"policy": decision.policy, "facts": decision.facts, "decided_at": now}
+    config = sla_config()
+    decision = policy_decide(case=case, config=config)
+    assignment = SlaAssignment.objects.create(
+        case=case, policy=decision.policy, facts=decision.facts, decided_at=now
     )
-    clocks = [
-        _start_clock(
-            case=case, target=target, policy=decision.policy, start=case.reported_at, now=now, by=by
+    paused = case.status in pausing_statuses()
+    clocks = []
+    for kind, target in sorted(
+        targets_for(decision.policy, case.severity, config=config).items(),
+        key=lambda kv: TARGET_ORDER[kv[0]],
+    ):
+        if kind in STARTS_ON_RESOLUTION:
+            continue
+        clock = SlaClock(
+            case=case,
+            target=kind,
+            policy=decision.policy,
+            calendar=target.calendar,
+            duration_seconds=target.minutes * 60,
+            warning_percent=target.warning_percent,
+            started_at=case.reported_at,
+            is_paused=paused,
         )
-        for kind, target in sorted(
-            targets_for(decision.policy, case.severity).items(), key=lambda kv: TARGET_ORDER[kv[0]]
-        )
-        if kind not in STARTS_ON_RESOLUTION
-    ]
-    _case_event(
-        case,
-        "sla",
-        by=by,
+        _refresh(clock, pauses=(), rules=config.rules(case.severity, kind), now=now)
+        clocks.append(clock)
+    SlaClock.objects.bulk_create(clocks)
+    SlaClockEvent.objects.bulk_create(
+        [_clock_event(clock, ClockEventKind.STARTED, at=now, by=by) for clock in clocks]
+    )
+    CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
+    entry = CaseEvent(
+        case=case,
+        kind="sla",
+        actor=by,
         at=now,
+        is_public=False,
         note=explain(decision.facts, decision.policy.name),
         data={
             "policy": decision.policy.code,
@@ -341,6 +365,12 @@ def sla_start(*, case: Any, by: Any, now: datetime | None = None) -> list[SlaClo
             "targets": [c.target for c in clocks],
         },
     )
+    if timeline is None:
+        entry.save()
+    else:
+        timeline.append(entry)
+    case.sla_assignment = assignment
+    case.live_sla_clocks = clocks
     return clocks
 
 

@@ -90,8 +90,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = CaseCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key")
+        created = True
         if key is not None:
-            case, _created = services.case_create_idempotent(
+            case, created = services.case_create_idempotent(
                 key=key,
                 fingerprint=services.request_fingerprint(request.data),
                 by=request.user,
@@ -99,7 +100,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         else:
             case = services.case_create(by=request.user, **serializer.validated_data)
-        case = self.get_queryset().get(pk=case.pk)
+        if key is not None and not created:
+            case = self.get_queryset().get(pk=case.pk)  # the first request's case, as stored
+        # A new case answers from memory: every reference it shows was loaded to validate it.
         response = Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
         response["Location"] = f"{request.path.rstrip('/')}/{case.number}/"
         return _with_etag(response, case)

@@ -176,7 +176,10 @@ def test_contract_change_adds_the_7x24_promises(agent, customer):
 
 
 def test_policy_edits_do_not_rewrite_running_clocks_until_reapplied(premium_case, agent):
-    SlaTarget.objects.filter(policy__code="fault-7x24", target="restore").update(minutes=24 * 60)
+    # an administrator shortens the restore target (as the admin saves it)
+    target = SlaTarget.objects.get(policy__code="fault-7x24", target="restore")
+    target.minutes = 24 * 60
+    target.save()
     assert clocks(premium_case)["restore"].duration_seconds == 48 * 3600
     with time_machine.travel(T0 + H, tick=False):
         assert case_sla_reapply(case=premium_case, by=agent) is True
@@ -223,3 +226,32 @@ def test_times_are_shown_with_the_shanghai_offset(premium_case):
         clocks(premium_case)["response"].due_at.astimezone(CST).isoformat()
         == "2026-11-02T12:00:00+08:00"
     )
+
+
+def test_configuration_cache_sees_changes_made_through_services_and_the_admin(
+    agent, customer, admin_user
+):
+    from aftersales.sla.configuration import policy_update
+    from aftersales.sla.models import SlaPolicy
+
+    asset = asset_with_contract(customer)
+    first = open_case(agent, customer, T0, asset=asset, severity="C-1")
+    assert clocks(first)["response"].duration_seconds == 7200
+    policy = SlaPolicy.objects.get(code="fault-7x24")
+    targets = [
+        {
+            "target": t.target,
+            "severity": t.severity,
+            "minutes": 30 if t.target == "response" else t.minutes,
+            "calendar": t.calendar,
+            "warning_percent": t.warning_percent,
+        }
+        for t in policy.targets.all()
+    ]
+    policy_update(by=admin_user, policy=policy, data={"targets": targets})
+    second = open_case(agent, customer, T0, asset=asset, severity="C-1")
+    assert clocks(second)["response"].duration_seconds == 1800
+    policy.is_active = False
+    policy.save()
+    third = open_case(agent, customer, T0, asset=asset, severity="C-1")
+    assert third.sla_assignment.policy.code == "fault"
