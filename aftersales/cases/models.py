@@ -19,7 +19,7 @@ class Case(TimeStampedModel):
     every change so that a save from a stale copy is refused (optimistic concurrency).
     """
 
-    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    number = models.CharField(_("number"), max_length=32, editable=False)
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -35,6 +35,7 @@ class Case(TimeStampedModel):
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -51,6 +52,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         related_name="cases",
+        db_index=False,
     )
     asset = models.ForeignKey(
         "catalog.Asset",
@@ -67,6 +69,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         related_name="cases",
+        db_index=False,
     )
     summary = models.CharField(_("summary"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -78,6 +81,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -86,6 +90,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         related_name="cases",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,6 +99,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         related_name="created_cases",
+        db_index=False,
     )
     cause = models.TextField(
         _("fault cause"),
@@ -108,16 +114,40 @@ class Case(TimeStampedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        verbose_name=_("service-level policy"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        related_name="cases",
+    )
+    sla_facts = models.JSONField(
+        _("service-level facts"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What the policy was chosen on: contract, warranty, type, severity."),
+    )
 
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-id"]
+        # Every index costs each case insert; the foreign keys that lists filter by are covered
+        # by these composites, the rest (site, contract, creator) are not worth one.
         indexes = [
             models.Index(fields=["status", "-id"], name="cases_case_status_idx"),
             models.Index(fields=["customer", "-id"], name="cases_case_customer_idx"),
             models.Index(fields=["assignee", "status"], name="cases_case_assignee_idx"),
+            models.Index(fields=["team", "status"], name="cases_case_team_idx"),
             models.Index(fields=["reported_at"], name="cases_case_reported_idx"),
+        ]
+        constraints = [
+            # A constraint, not unique=True: PostgreSQL then gets no extra LIKE index.
+            models.UniqueConstraint(fields=["number"], name="cases_case_unique_number"),
         ]
 
     def __str__(self) -> str:
@@ -159,7 +189,11 @@ class CaseEvent(models.Model):
     """
 
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # the (case, at, id) index serves every look-up
     )
     kind = models.CharField(_("kind"), max_length=20, choices=CaseEventKind.choices)
     actor = models.ForeignKey(
@@ -170,6 +204,7 @@ class CaseEvent(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Empty: the system."),
+        db_index=False,
     )
     at = models.DateTimeField(_("at"))
     is_public = models.BooleanField(_("visible to the customer"), default=True)
@@ -186,6 +221,7 @@ class CaseEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
 

@@ -29,7 +29,7 @@ def case_list_for_api(*, user: User) -> QuerySet[Case]:
             "assignee",
             "team",
             "created_by",
-            "sla_assignment__policy",
+            "sla_policy",
         )
         .prefetch_related(live_clocks_prefetch())
     )

@@ -262,6 +262,7 @@ def case_create(
         team=team,
         created_by=by,
     )
+    sla.sla_plan(case=case)
     case.save(force_insert=True)
     timeline = [
         CaseEvent(

@@ -6,7 +6,6 @@ from aftersales.cases.transitions import OPEN
 from aftersales.sla.models import (
     Escalation,
     EscalationRule,
-    SlaAssignment,
     SlaClock,
     SlaClockEvent,
     SlaPolicy,
@@ -42,7 +41,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         from aftersales.cases.models import Case
         from aftersales.cases.services import case_sla_reapply
 
-        cases = Case.objects.filter(sla_assignment__policy__in=queryset, status__in=OPEN)
+        cases = Case.objects.filter(sla_policy__in=queryset, status__in=OPEN)
         changed = sum(1 for case in cases if case_sla_reapply(case=case, by=request.user))
         self.message_user(
             request,
@@ -82,17 +81,6 @@ class SlaClockAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(SlaAssignment)
-class SlaAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("case", "policy", "decided_at")
-    search_fields = ("=case__number",)
-    list_select_related = ("case", "policy")
-    readonly_fields = ("case", "policy", "facts", "decided_at")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
 

@@ -154,29 +154,6 @@ class EscalationRule(models.Model):
         return f"{self.severity} {self.target} L{self.level} +{self.after_minutes} min"
 
 
-class SlaAssignment(models.Model):
-    """The policy a case got, and the facts it was chosen on (shown as "why")."""
-
-    case = models.OneToOneField(
-        "cases.Case",
-        verbose_name=_("case"),
-        on_delete=models.CASCADE,
-        related_name="sla_assignment",
-    )
-    policy = models.ForeignKey(
-        SlaPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="assignments"
-    )
-    facts = models.JSONField(_("facts"), default=dict)
-    decided_at = models.DateTimeField(_("decided at"))
-
-    class Meta:
-        verbose_name = _("service-level assignment")
-        verbose_name_plural = _("service-level assignments")
-
-    def __str__(self) -> str:
-        return f"{self.case_id} → {self.policy_id}"
-
-
 class SlaPause(models.Model):
     """A period in which a case's clocks stood still (waiting for the customer, or resolved
     before a reopening). ``ended_at`` is empty while the pause lasts."""
@@ -212,13 +189,18 @@ class SlaClock(models.Model):
     )
     target = models.CharField(_("target"), max_length=12, choices=SlaTargetKind.choices)
     policy = models.ForeignKey(
-        SlaPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="+"
+        SlaPolicy,
+        verbose_name=_("policy"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     calendar = models.ForeignKey(
         "calendars.BusinessCalendar",
         verbose_name=_("calendar"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     duration_seconds = models.PositiveIntegerField(_("duration (working seconds)"))
     warning_percent = models.PositiveSmallIntegerField(_("warning at (%)"), default=75)
@@ -285,6 +267,7 @@ class SlaClockEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     status = models.CharField(_("case status"), max_length=20, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)

@@ -42,14 +42,14 @@ def clock_remaining_seconds(clock: SlaClock, *, now: datetime | None = None) -> 
 
 def case_sla_summary(case: Any) -> dict[str, Any] | None:
     """Return the policy a case got and the reason, in the active language."""
-    assignment = getattr(case, "sla_assignment", None)
-    if assignment is None:
+    policy = case.sla_policy
+    if policy is None:
         return None
     return {
-        "code": assignment.policy.code,
-        "name": assignment.policy.name,
-        "explanation": explain(assignment.facts, assignment.policy.name),
-        "facts": assignment.facts,
+        "code": policy.code,
+        "name": policy.name,
+        "explanation": explain(case.sla_facts, policy.name),
+        "facts": case.sla_facts,
     }
 
 

@@ -43,7 +43,6 @@ from aftersales.sla.config_cache import SlaConfig, sla_config
 from aftersales.sla.models import (
     Escalation,
     EscalationRule,
-    SlaAssignment,
     SlaClock,
     SlaClockEvent,
     SlaPause,
@@ -311,10 +310,21 @@ def _live_clocks(case: Any) -> dict[str, SlaClock]:
 # --- hooks called by cases.services ------------------------------------------------------------
 
 
+def sla_plan(*, case: Any) -> Decision:
+    """Choose the policy of a case that is about to be saved and set it on the case.
+
+    Called before the case's insert, so that the policy and its facts go in the same row.
+    """
+    decision = policy_decide(case=case)
+    case.sla_policy = decision.policy
+    case.sla_facts = decision.facts
+    return decision
+
+
 def sla_start(
     *, case: Any, by: Any, now: datetime | None = None, timeline: list[Any] | None = None
 ) -> list[SlaClock]:
-    """Choose a new case's policy and start its clocks at the report time.
+    """Start the clocks of a new case at its report time, on the policy ``sla_plan`` set.
 
     The case's timeline entry ("policy X, because ...") is appended to ``timeline`` for the
     caller to insert with its own entries, or written at once when no list is given. Built for
@@ -323,10 +333,10 @@ def sla_start(
     """
     now = now or core_clock.now()
     config = sla_config()
-    decision = policy_decide(case=case, config=config)
-    assignment = SlaAssignment.objects.create(
-        case=case, policy=decision.policy, facts=decision.facts, decided_at=now
-    )
+    if case.sla_policy_id is None:
+        sla_plan(case=case)
+        case.save(update_fields=["sla_policy", "sla_facts"])
+    decision = Decision(policy=case.sla_policy, facts=case.sla_facts)
     paused = case.status in pausing_statuses()
     clocks = []
     for kind, target in sorted(
@@ -369,7 +379,6 @@ def sla_start(
         entry.save()
     else:
         timeline.append(entry)
-    case.sla_assignment = assignment
     case.live_sla_clocks = clocks
     return clocks
 
@@ -506,15 +515,15 @@ def _resolve(*, case: Any, by: Any, at: datetime) -> None:
     onsite = live.get(T.ONSITE)
     if onsite is not None and not onsite.is_finished:
         _cancel(onsite, at=at, by=by, reason=_("resolved without a visit"))
-    assignment = SlaAssignment.objects.select_related("policy").filter(case=case).first()
-    if assignment is None or T.FOLLOW_UP in live:
+    policy = case.sla_policy
+    if policy is None or T.FOLLOW_UP in live:
         return
-    target = targets_for(assignment.policy, case.severity).get(T.FOLLOW_UP)
+    target = targets_for(policy, case.severity).get(T.FOLLOW_UP)
     if target is not None:
         _start_clock(
             case=case,
             target=target,
-            policy=assignment.policy,
+            policy=policy,
             start=at,
             now=at,
             by=by,
@@ -560,9 +569,9 @@ def sla_recompute(*, case: Any, by: Any, reason: str, now: datetime | None = Non
     """
     now = now or core_clock.now()
     decision = policy_decide(case=case)
-    SlaAssignment.objects.update_or_create(
-        case=case, defaults={"policy": decision.policy, "facts": decision.facts, "decided_at": now}
-    )
+    if (case.sla_policy_id, case.sla_facts) != (decision.policy.pk, decision.facts):
+        case.sla_policy, case.sla_facts = decision.policy, decision.facts
+        case.save(update_fields=["sla_policy", "sla_facts"])
     wanted = targets_for(decision.policy, case.severity)
     live = _live_clocks(case)
     pauses = _pauses(case)

@@ -254,4 +254,4 @@ def test_configuration_cache_sees_changes_made_through_services_and_the_admin(
     policy.is_active = False
     policy.save()
     third = open_case(agent, customer, T0, asset=asset, severity="C-1")
-    assert third.sla_assignment.policy.code == "fault"
+    assert third.sla_policy.code == "fault"

@@ -65,7 +65,7 @@ def test_fault_on_7x24_contract_gets_every_promise(agent, customer, severity, co
         "confirm": confirm_due,
     }
     assert {c.calendar.code for c in clocks(case).values()} == {"24x7", "7x8"}
-    assert case.sla_assignment.policy.code == "fault-7x24"
+    assert case.sla_policy.code == "fault-7x24"
 
 
 def test_fault_on_5x8_contract_gets_24h_response_and_severity_confirm(agent, customer):
@@ -73,7 +73,7 @@ def test_fault_on_5x8_contract_gets_24h_response_and_severity_confirm(agent, cus
     case = open_case(agent, customer, REPORTED, asset=asset, severity="C-1")
     due = {t: c.due_at.astimezone(CST) for t, c in clocks(case).items()}
     assert due == {"response": at(2026, 10, 1, 16, 0), "confirm": at(2026, 10, 1, 10, 0)}
-    assert case.sla_assignment.policy.code == "fault"
+    assert case.sla_policy.code == "fault"
 
 
 def test_consultation_gets_the_default_policy(agent, customer):
@@ -81,8 +81,8 @@ def test_consultation_gets_the_default_policy(agent, customer):
     case = open_case(agent, customer, REPORTED, asset=asset, case_type="consultation")
     due = {t: c.due_at.astimezone(CST) for t, c in clocks(case).items()}
     assert due == {"response": at(2026, 10, 1, 16, 0)}
-    assert case.sla_assignment.policy.code == "default"
-    assert case.sla_assignment.facts["matched"] == "default"
+    assert case.sla_policy.code == "default"
+    assert case.sla_facts["matched"] == "default"
 
 
 def test_expired_contract_does_not_give_7x24_service(agent, customer):
@@ -93,8 +93,8 @@ def test_expired_contract_does_not_give_7x24_service(agent, customer):
         end_date=datetime.date(2025, 12, 31),
     )
     case = open_case(agent, customer, REPORTED, asset=asset)
-    assert case.sla_assignment.policy.code == "fault"
-    assert case.sla_assignment.facts["contract_active"] is False
+    assert case.sla_policy.code == "fault"
+    assert case.sla_facts["contract_active"] is False
     assert set(clocks(case)) == {"response", "confirm"}
 
 
@@ -141,9 +141,9 @@ def test_most_specific_policy_wins_then_order(agent, customer):
     asset = asset_with_contract(customer)
     c1 = open_case(agent, customer, REPORTED, asset=asset, severity="C-1")
     c2 = open_case(agent, customer, REPORTED, asset=asset, severity="C-2")
-    assert c1.sla_assignment.policy.code == "c1-7x24"
+    assert c1.sla_policy.code == "c1-7x24"
     assert clocks(c1)["response"].due_at.astimezone(CST) == at(2026, 9, 30, 16, 30)
-    assert c2.sla_assignment.policy.code == "fault-7x24"
+    assert c2.sla_policy.code == "fault-7x24"
 
 
 def test_out_of_warranty_condition(agent, customer):
@@ -163,5 +163,5 @@ def test_out_of_warranty_condition(agent, customer):
         customer=customer, serial_number="SN-OOW", purchase_date=datetime.date(2020, 1, 1)
     )
     case = open_case(agent, customer, REPORTED, asset=old)
-    assert case.sla_assignment.policy.code == "oow"
-    assert case.sla_assignment.facts["warranty"] == "out_of_warranty"
+    assert case.sla_policy.code == "oow"
+    assert case.sla_facts["warranty"] == "out_of_warranty"
