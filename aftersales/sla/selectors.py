@@ -10,7 +10,6 @@ from django.db.models import Prefetch, QuerySet
 from aftersales.calendars.engine import working_time_between
 from aftersales.calendars.selectors import calendar_spec
 from aftersales.core import clock as core_clock
-from aftersales.sla.choices import ClockState
 from aftersales.sla.models import Escalation, EscalationRule, SlaClock, SlaClockEvent, SlaPolicy
 from aftersales.sla.services import explain
 
@@ -19,7 +18,7 @@ def live_clocks_prefetch(prefix: str = "") -> Prefetch:
     """Return the prefetch that loads a case's live clocks with their calendars (one query)."""
     return Prefetch(
         f"{prefix}sla_clocks",
-        queryset=SlaClock.objects.exclude(state=ClockState.CANCELLED)
+        queryset=SlaClock.objects.filter(cancelled_at__isnull=True)
         .select_related("calendar", "policy")
         .order_by("started_at", "id"),
         to_attr="live_sla_clocks",

@@ -315,9 +315,11 @@ def sla_plan(*, case: Any) -> Decision:
 
     Called before the case's insert, so that the policy and its facts go in the same row.
     """
-    decision = policy_decide(case=case)
+    config = sla_config()
+    decision = policy_decide(case=case, config=config)
     case.sla_policy = decision.policy
     case.sla_facts = decision.facts
+    case._sla_config = config  # sla_start reuses it: one configuration check per case
     return decision
 
 
@@ -332,7 +334,7 @@ def sla_start(
     gets one insert.
     """
     now = now or core_clock.now()
-    config = sla_config()
+    config = getattr(case, "_sla_config", None) or sla_config()
     if case.sla_policy_id is None:
         sla_plan(case=case)
         case.save(update_fields=["sla_policy", "sla_facts"])

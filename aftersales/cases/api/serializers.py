@@ -24,6 +24,17 @@ from aftersales.sla.selectors import case_sla_summary
 _clock_serializer = SlaClockSerializer()
 
 
+def _key(case: Case, relation: str, field: str) -> Any:
+    """Return a reference's natural key: from the list query's annotation when it has one
+    (``assignee_username``), else from the related object."""
+    annotated = f"{relation}_{field}"
+    if annotated in case.__dict__:
+        return case.__dict__[annotated]
+    if getattr(case, f"{relation}_id") is None:
+        return None
+    return getattr(getattr(case, relation), field)
+
+
 class SlaPolicySummarySerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -118,7 +129,7 @@ class CaseSerializer(serializers.ModelSerializer):
         # every list row costs more than the database work of creating a case. It answers
         # exactly what DRF's generic rendering of the declared fields answers (tested).
         case = instance
-        contact, customer = case.contact, case.customer
+        customer = case.customer
         return {
             "id": case.pk,
             "number": case.number,
@@ -129,15 +140,15 @@ class CaseSerializer(serializers.ModelSerializer):
             "customer": customer.code,
             "customer_name": customer.name,
             "asset": case.asset.serial_number if case.asset_id else None,
-            "contract": case.contract.number if case.contract_id else None,
+            "contract": _key(case, "contract", "number"),
             "contact": case.contact_id,
-            "contact_name": contact.name if contact is not None else None,
+            "contact_name": _key(case, "contact", "name"),
             "site": case.site_id,
             "summary": case.summary,
             "description": case.description,
             "reported_at": render_datetime(case.reported_at),
-            "assignee": case.assignee.username if case.assignee_id else None,
-            "team": case.team.code if case.team_id else None,
+            "assignee": _key(case, "assignee", "username"),
+            "team": _key(case, "team", "code"),
             "cause": case.cause,
             "cause_confirmed_at": render_datetime(case.cause_confirmed_at),
             "arrived_at": render_datetime(case.arrived_at),
@@ -147,7 +158,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at": render_datetime(case.closed_at),
             "reopen_count": case.reopen_count,
             "version": case.version,
-            "created_by": case.created_by.username if case.created_by_id else None,
+            "created_by": _key(case, "created_by", "username"),
             "created_at": render_datetime(case.created_at),
             "updated_at": render_datetime(case.updated_at),
             "allowed_transitions": self.get_allowed_transitions(case),
