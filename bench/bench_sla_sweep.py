@@ -855,7 +855,7 @@ def load(dbname: str, cases: int, due: int, window_hours: float) -> dict[str, An
             INSERT INTO cases_case (created_at, updated_at, number, status, case_type, channel,
                 severity, summary, description, reported_at, resolution, responded_at,
                 reopen_count, version, asset_id, assignee_id, contract_id, created_by_id,
-                customer_id, team_id, cause)
+                customer_id, team_id, cause, sla_facts)
             SELECT coalesce(d.reported_at, i.reported_at), coalesce(d.reported_at, i.reported_at),
                 'SR-2026-' || CASE WHEN g < 1000000 THEN lpad(g::text, 6, '0') ELSE g::text END,
                 coalesce(d.status, p.status), coalesce(d.case_type, p.case_type),
@@ -868,7 +868,7 @@ def load(dbname: str, cases: int, due: int, window_hours: float) -> dict[str, An
                 CASE WHEN d.num IS NULL THEN p.asset_id ELSE d.asset_id END,
                 coalesce(d.assignee_id, ({agent_ids})[1 + mod(g, {len(fx.agents)})]),
                 CASE WHEN d.num IS NULL THEN p.contract_id ELSE d.contract_id END,
-                ({agent_ids})[1 + mod(g / 7, {len(fx.agents)})], %s, %s, ''
+                ({agent_ids})[1 + mod(g / 7, {len(fx.agents)})], %s, %s, '', '{{}}'::jsonb
             FROM generate_series(1, %s) AS g
             JOIN bench_slot s ON s.slot = {key_slot.format(g=g)}
             JOIN bench_profile p ON p.profile = s.profile
@@ -902,15 +902,13 @@ def load(dbname: str, cases: int, due: int, window_hours: float) -> dict[str, An
         lap("clocks")
         sql(
             f"""
-            INSERT INTO sla_slaassignment (case_id, policy_id, decided_at, facts)
-            SELECT c.id, coalesce(d.policy_id, p.policy_id), c.reported_at,
-                CASE WHEN d.num IS NOT NULL THEN d.facts ELSE jsonb_set(p.facts, '{{date}}',
-                to_jsonb(to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'))) END
-            FROM cases_case c
-            JOIN bench_slot s ON s.slot = {key_slot.format(g=g)}
-            JOIN bench_profile p ON p.profile = s.profile
-            LEFT JOIN bench_due_case d ON d.num = {g}
-            ORDER BY c.id
+            UPDATE cases_case c SET sla_policy_id = coalesce(d.policy_id, p.policy_id),
+                sla_facts = CASE WHEN d.num IS NOT NULL THEN d.facts ELSE jsonb_set(p.facts,
+                '{{date}}', to_jsonb(to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai',
+                'YYYY-MM-DD'))) END
+            FROM bench_slot s, bench_profile p, cases_case c2
+            LEFT JOIN bench_due_case d ON d.num = substr(c2.number, 9)::int
+            WHERE c2.id = c.id AND s.slot = {key_slot.format(g=g)} AND p.profile = s.profile
             """  # noqa: S608 -- our own constants
         )
         sql(
