@@ -26,3 +26,21 @@ def test_configured_tasks_import(settings):
 
     names = [t.name for t in periodic_tasks()]
     assert names == [path for path, _seconds in settings.AFTERSALES_PERIODIC_TASKS]
+
+
+def test_the_embedded_server_sweeps_sla_clocks_every_minute(settings):
+    assert ("aftersales.sla.tasks.sla_sweep_task", 60) in settings.AFTERSALES_PERIODIC_TASKS
+
+
+def test_scheduler_runs_the_real_sweep_task(db):
+    # the same callable Celery beat runs: importing and calling it sweeps (nothing due here)
+    from aftersales.core.scheduler import periodic_tasks
+
+    sweep = next(t for t in periodic_tasks() if t.name.endswith("sla_sweep_task"))
+    assert sweep.func() == {
+        "clocks": 0,
+        "warnings": 0,
+        "breaches": 0,
+        "escalations": 0,
+        "notifications": 0,
+    }
