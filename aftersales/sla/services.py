@@ -804,6 +804,23 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int | None = None) -> 
             return result
 
 
+def _local_minute(instant: datetime) -> str:
+    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
+
+
+def _timeline_entry(clock: SlaClock, event: str, now: datetime, note: str) -> Any:
+    """Return an (unsaved) internal case-timeline entry about a clock's warning or breach."""
+    CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
+    return CaseEvent(
+        case=clock.case,
+        kind="sla",
+        at=now,
+        is_public=False,
+        note=note,
+        data={"target": clock.target, "event": event, "due_at": clock.due_at.isoformat()},
+    )
+
+
 @transaction.atomic
 def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
     clocks = list(
@@ -851,21 +868,12 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
             result.cases.add(case.pk)
             events.append(_clock_event(clock, ClockEventKind.BREACHED, at=now))
             case_events.append(
-                CaseEvent(
-                    case=case,
-                    kind="sla",
-                    at=now,
-                    is_public=False,
-                    note=_("Target missed: %(target)s was due at %(due)s")
-                    % {
-                        "target": label,
-                        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-                    },
-                    data={
-                        "target": clock.target,
-                        "event": "breached",
-                        "due_at": clock.due_at.isoformat(),
-                    },
+                _timeline_entry(
+                    clock,
+                    "breached",
+                    now,
+                    _("Target missed: %(target)s was due at %(due)s")
+                    % {"target": label, "due": _local_minute(clock.due_at)},
                 )
             )
             people = escalation_recipients(
@@ -894,21 +902,15 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
             result.cases.add(case.pk)
             events.append(_clock_event(clock, ClockEventKind.WARNING, at=now))
             case_events.append(
-                CaseEvent(
-                    case=case,
-                    kind="sla",
-                    at=now,
-                    is_public=False,
-                    note=_("%(target)s due at %(due)s (%(percent)d%% of the time used)")
+                _timeline_entry(
+                    clock,
+                    "warning",
+                    now,
+                    _("%(target)s due at %(due)s (%(percent)d%% of the time used)")
                     % {
                         "target": label,
-                        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+                        "due": _local_minute(clock.due_at),
                         "percent": clock.warning_percent,
-                    },
-                    data={
-                        "target": clock.target,
-                        "event": "warning",
-                        "due_at": clock.due_at.isoformat(),
                     },
                 )
             )
