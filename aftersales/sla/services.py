@@ -926,7 +926,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
                     % {
                         "number": case.number,
                         "target": label,
-                        "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+                        "due": _local_minute(clock.due_at),
                     },
                     case.summary,
                 ),
