@@ -453,7 +453,7 @@ class ClockFactory:
         """Apply what minute-by-minute sweeps would have recorded up to ``until``."""
         from aftersales.calendars.selectors import calendar_spec
         from aftersales.sla import clockmath
-        from aftersales.sla.services import _refresh
+        from aftersales.sla.services.clocks import _refresh
 
         spec = calendar_spec(clock.calendar)
         d = clock.duration_seconds
@@ -487,7 +487,7 @@ class ClockFactory:
         from aftersales.calendars.selectors import calendar_spec
         from aftersales.sla import clockmath
         from aftersales.sla.models import SlaClock
-        from aftersales.sla.services import _refresh
+        from aftersales.sla.services.clocks import _refresh
 
         mode = MODES[status][kind]
         rules = self.ladder.get((severity, kind), [])
