@@ -56,3 +56,13 @@ class CaseEventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     SLA = "sla", _("Service-level clock")
     NOTIFIED = "notified", _("Notification")
+
+
+class CaseSlaState(models.TextChoices):
+    """The state of a case's running service-level clocks, for lists and colours."""
+
+    NONE = "none", _("No running clock")
+    RUNNING = "running", _("On time")
+    WARNING = "warning", _("Due soon")
+    PAUSED = "paused", _("Paused")
+    BREACHED = "breached", _("Overdue")

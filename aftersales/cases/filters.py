@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases import selectors
-from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
+from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseSlaState, CaseStatus, CaseType
 from aftersales.cases.models import Case
 from aftersales.cases.transitions import OPEN
 
@@ -17,6 +17,8 @@ class CaseFilterSet(django_filters.FilterSet):
     case_type = django_filters.MultipleChoiceFilter(choices=CaseType.choices)
     channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices)
     severity = django_filters.MultipleChoiceFilter(choices=CaseSeverity.choices)
+    sla_state = django_filters.MultipleChoiceFilter(choices=CaseSlaState.choices)
+    due_before = django_filters.IsoDateTimeFilter(field_name="sla_due_at", lookup_expr="lt")
     customer = django_filters.CharFilter(field_name="customer__code")
     region = django_filters.CharFilter(field_name="customer__region__code")
     asset = django_filters.CharFilter(field_name="asset__serial_number")

@@ -8,7 +8,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases.choices import CaseChannel, CaseEventKind, CaseSeverity, CaseStatus, CaseType
+from aftersales.cases.choices import (
+    CaseChannel,
+    CaseEventKind,
+    CaseSeverity,
+    CaseSlaState,
+    CaseStatus,
+    CaseType,
+)
 from aftersales.core.models import TimeStampedModel
 
 
@@ -124,6 +131,20 @@ class Case(TimeStampedModel):
         db_index=False,
         related_name="cases",
     )
+    sla_due_at = models.DateTimeField(
+        _("next due"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The earliest due time of the running service-level clocks."),
+    )
+    sla_state = models.CharField(
+        _("service-level state"),
+        max_length=10,
+        choices=CaseSlaState.choices,
+        default=CaseSlaState.NONE,
+        editable=False,
+    )
     sla_facts = models.JSONField(
         _("service-level facts"),
         default=dict,
@@ -144,6 +165,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="cases_case_assignee_idx"),
             models.Index(fields=["team", "status"], name="cases_case_team_idx"),
             models.Index(fields=["reported_at"], name="cases_case_reported_idx"),
+            # Queues sort by the nearest due time (nulls last: nothing running).
+            models.Index(fields=["sla_due_at", "id"], name="cases_case_sla_due_idx"),
         ]
         constraints = [
             # A constraint, not unique=True: PostgreSQL then gets no extra LIKE index.

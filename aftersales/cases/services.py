@@ -262,7 +262,7 @@ def case_create(
         team=team,
         created_by=by,
     )
-    sla.sla_plan(case=case)
+    sla.sla_plan(case=case, now=now)
     case.save(force_insert=True)
     timeline = [
         CaseEvent(

@@ -93,6 +93,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "allowed_transitions",
+            "sla_state",
+            "sla_due_at",
             "sla",
             "sla_policy",
         ]
@@ -162,6 +164,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "created_at": render_datetime(case.created_at),
             "updated_at": render_datetime(case.updated_at),
             "allowed_transitions": self.get_allowed_transitions(case),
+            "sla_state": case.sla_state,
+            "sla_due_at": render_datetime(case.sla_due_at),
             "sla": self.get_sla(case),
             "sla_policy": self.get_sla_policy(case),
         }

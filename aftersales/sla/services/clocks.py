@@ -16,6 +16,7 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 
 from aftersales.calendars.selectors import calendar_spec
+from aftersales.cases.choices import CaseSlaState
 from aftersales.core import clock as core_clock
 from aftersales.sla import clockmath
 from aftersales.sla.choices import (
@@ -23,7 +24,7 @@ from aftersales.sla.choices import (
     ClockEventKind,
     ClockState,
 )
-from aftersales.sla.config_cache import sla_config
+from aftersales.sla.config_cache import SlaConfig, sla_config
 from aftersales.sla.models import (
     EscalationRule,
     SlaClock,
@@ -176,35 +177,37 @@ def _live_clocks(case: Any) -> dict[str, SlaClock]:
     }
 
 
-def sla_plan(*, case: Any) -> Decision:
-    """Choose the policy of a case that is about to be saved and set it on the case.
+def summarize(clocks: Iterable[SlaClock]) -> tuple[datetime | None, str]:
+    """Return a case's nearest due time and service-level state from its clocks.
 
-    Called before the case's insert, so that the policy and its facts go in the same row.
+    Only unfinished clocks count. State precedence: breached, paused (every running clock is
+    paused), warning, running; ``none`` when nothing runs. Paused clocks have no due time.
     """
-    config = sla_config()
-    decision = policy_decide(case=case, config=config)
-    case.sla_policy = decision.policy
-    case.sla_facts = decision.facts
-    case._sla_config = config  # sla_start reuses it: one configuration check per case
-    return decision
+    live = [c for c in clocks if c.met_at is None and c.cancelled_at is None]
+    if not live:
+        return None, CaseSlaState.NONE
+    running = [c for c in live if not c.is_paused]
+    due = min((c.due_at for c in running if c.due_at is not None), default=None)
+    if any(c.breached_at is not None for c in live):
+        return due, CaseSlaState.BREACHED
+    if not running:
+        return None, CaseSlaState.PAUSED
+    if any(c.warned_at is not None for c in running):
+        return due, CaseSlaState.WARNING
+    return due, CaseSlaState.RUNNING
 
 
-def sla_start(
-    *, case: Any, by: Any, now: datetime | None = None, timeline: list[Any] | None = None
-) -> list[SlaClock]:
-    """Start the clocks of a new case at its report time, on the policy ``sla_plan`` set.
+def _sync_case(case: Any) -> None:
+    """Store the case's nearest due time and state (lists sort and colour by them)."""
+    clocks = SlaClock.objects.filter(case=case, cancelled_at__isnull=True, met_at__isnull=True)
+    due, state = summarize(clocks)
+    if (case.sla_due_at, case.sla_state) != (due, state):
+        Case = apps.get_model("cases", "Case")  # noqa: N806 - a model class
+        Case.objects.filter(pk=case.pk).update(sla_due_at=due, sla_state=state)
+        case.sla_due_at, case.sla_state = due, state
 
-    The case's timeline entry ("policy X, because ...") is appended to ``timeline`` for the
-    caller to insert with its own entries, or written at once when no list is given. Built for
-    the hot path of case creation: the configuration comes from the process cache and each table
-    gets one insert.
-    """
-    now = now or core_clock.now()
-    config = getattr(case, "_sla_config", None) or sla_config()
-    if case.sla_policy_id is None:
-        sla_plan(case=case)
-        case.save(update_fields=["sla_policy", "sla_facts"])
-    decision = Decision(policy=case.sla_policy, facts=case.sla_facts)
+
+def _plan_clocks(case: Any, decision: Decision, config: SlaConfig, now: datetime) -> list[SlaClock]:
     paused = case.status in pausing_statuses()
     clocks = []
     for kind, target in sorted(
@@ -225,6 +228,42 @@ def sla_start(
         )
         _refresh(clock, pauses=(), rules=config.rules(case.severity, kind), now=now)
         clocks.append(clock)
+    return clocks
+
+
+def sla_plan(*, case: Any, now: datetime | None = None) -> Decision:
+    """Choose the policy of a case that is about to be saved, and plan its clocks.
+
+    Called before the case's insert, so that the policy, its facts, the nearest due time and the
+    state go in the same row; ``sla_start`` then inserts the planned clocks.
+    """
+    now = now or core_clock.now()
+    config = sla_config()
+    decision = policy_decide(case=case, config=config)
+    case.sla_policy = decision.policy
+    case.sla_facts = decision.facts
+    case._sla_planned = _plan_clocks(case, decision, config, now)
+    case.sla_due_at, case.sla_state = summarize(case._sla_planned)
+    return decision
+
+
+def sla_start(
+    *, case: Any, by: Any, now: datetime | None = None, timeline: list[Any] | None = None
+) -> list[SlaClock]:
+    """Start the clocks of a new case at its report time, as ``sla_plan`` planned them.
+
+    The case's timeline entry ("policy X, because ...") is appended to ``timeline`` for the
+    caller to insert with its own entries, or written at once when no list is given. Built for
+    the hot path of case creation: the configuration comes from the process cache and each table
+    gets one insert.
+    """
+    now = now or core_clock.now()
+    clocks = getattr(case, "_sla_planned", None)
+    if clocks is None:
+        sla_plan(case=case, now=now)
+        clocks = case._sla_planned
+        case.save(update_fields=["sla_policy", "sla_facts", "sla_due_at", "sla_state"])
+    decision = Decision(policy=case.sla_policy, facts=case.sla_facts)
     SlaClock.objects.bulk_create(clocks)
     SlaClockEvent.objects.bulk_create(
         [_clock_event(clock, ClockEventKind.STARTED, at=now, by=by) for clock in clocks]
@@ -248,6 +287,7 @@ def sla_start(
     else:
         timeline.append(entry)
     case.live_sla_clocks = clocks
+    del case._sla_planned
     return clocks
 
 
@@ -291,10 +331,10 @@ def _cancel(clock: SlaClock, *, at: datetime, by: Any, reason: str) -> None:
     )
 
 
-def sla_meet(
+def _meet_targets(
     *, case: Any, targets: Iterable[str], by: Any, at: datetime | None = None, reason: str = ""
 ) -> list[str]:
-    """Mark the case's running clocks for ``targets`` met; return the targets that were met."""
+    """Mark the case's running clocks for ``targets`` met (no summary update)."""
     at = at or core_clock.now()
     wanted = set(targets)
     clocks = [c for t, c in _live_clocks(case).items() if t in wanted and not c.is_finished]
@@ -304,15 +344,25 @@ def sla_meet(
     return [c.target for c in clocks if _meet(c, at=at, by=by, pauses=pauses, reason=reason)]
 
 
+def sla_meet(
+    *, case: Any, targets: Iterable[str], by: Any, at: datetime | None = None, reason: str = ""
+) -> list[str]:
+    """Mark the case's running clocks for ``targets`` met; return the targets that were met."""
+    met = _meet_targets(case=case, targets=targets, by=by, at=at, reason=reason)
+    if met:
+        _sync_case(case)
+    return met
+
+
 def sla_on_transition(
     *, case: Any, from_status: str, to_status: str, by: Any, at: datetime, reopening: bool
 ) -> None:
     """Move the clocks along with a status change of ``case`` (already saved)."""
     paused_in = pausing_statuses()
     if from_status == "new":
-        sla_meet(case=case, targets=[T.RESPONSE], by=by, at=at, reason=_("case left “new”"))
+        _meet_targets(case=case, targets=[T.RESPONSE], by=by, at=at, reason=_("case left “new”"))
     if to_status == "dispatched":
-        sla_meet(case=case, targets=[T.CONFIRM], by=by, at=at, reason=_("case dispatched"))
+        _meet_targets(case=case, targets=[T.CONFIRM], by=by, at=at, reason=_("case dispatched"))
     if reopening:
         _reopen(case=case, by=by, at=at)
     if to_status in paused_in and from_status not in paused_in:
@@ -322,7 +372,8 @@ def sla_on_transition(
     if to_status == "resolved":
         _resolve(case=case, by=by, at=at)
     elif to_status == "closed":
-        sla_meet(case=case, targets=[T.FOLLOW_UP], by=by, at=at, reason=_("case closed"))
+        _meet_targets(case=case, targets=[T.FOLLOW_UP], by=by, at=at, reason=_("case closed"))
+    _sync_case(case)
 
 
 def sla_on_public_reply(*, case: Any, by: Any, at: datetime) -> None:
@@ -378,7 +429,9 @@ def _resolve(*, case: Any, by: Any, at: datetime) -> None:
     """Resolution restores service, implies a response and a confirmed cause, makes a visit
     moot, and starts the follow-up clock."""
     reason = _("case resolved")
-    sla_meet(case=case, targets=[T.RESTORE, T.RESPONSE, T.CONFIRM], by=by, at=at, reason=reason)
+    _meet_targets(
+        case=case, targets=[T.RESTORE, T.RESPONSE, T.CONFIRM], by=by, at=at, reason=reason
+    )
     live = _live_clocks(case)
     onsite = live.get(T.ONSITE)
     if onsite is not None and not onsite.is_finished:
@@ -492,6 +545,7 @@ def sla_recompute(*, case: Any, by: Any, reason: str, now: datetime | None = Non
             note=_("Service-level clocks recomputed: %(reason)s") % {"reason": reason},
             data={"policy": decision.policy.code, "targets": changed, "facts": decision.facts},
         )
+    _sync_case(case)
     return bool(changed)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.calendars.selectors import calendar_spec
+from aftersales.cases.choices import CaseSlaState
 from aftersales.core import clock as core_clock
 from aftersales.notifications.models import NotificationKind
 from aftersales.notifications.services import notifications_build, notifications_save
@@ -113,6 +114,8 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
     directors: list[Any] | None = None
     escalations: list[tuple[Escalation, list[Any], Any]] = []
     events: list[SlaClockEvent] = []
+    breached_cases: set[int] = set()
+    warned_cases: set[int] = set()
     notices = []
     CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
     case_events = []
@@ -127,6 +130,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
         label = _TARGET_LABELS.get(clock.target, clock.target)
         if clock.breached_at is None and used >= d:
             clock.breached_at = clock.due_at
+            breached_cases.add(case.pk)
             result.breaches += 1
             result.cases.add(case.pk)
             events.append(_clock_event(clock, ClockEventKind.BREACHED, at=now))
@@ -161,6 +165,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
             and used >= d * clock.warning_percent // 100
         ):
             clock.warned_at = now
+            warned_cases.add(case.pk)
             result.warnings += 1
             result.cases.add(case.pk)
             events.append(_clock_event(clock, ClockEventKind.WARNING, at=now))
@@ -237,6 +242,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
             logger.warning("clock %s still due after the sweep; retrying in a minute", clock.pk)
             clock.next_event_at = now + timedelta(minutes=1)
     _write_swept(clocks)
+    _mark_cases(clocks, breached=breached_cases, warned=warned_cases)
     Escalation.objects.bulk_create([e for e, _people, _label in escalations])
     for escalation, people, label in escalations:  # their ids make the notices' dedupe keys
         notices += notifications_build(
@@ -301,3 +307,15 @@ def _write_swept(clocks: list[SlaClock]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _mark_cases(clocks: list[SlaClock], *, breached: set[int], warned: set[int]) -> None:
+    """Turn the swept cases red (a breach) or amber (a warning) for lists and dashboards."""
+    Case = apps.get_model("cases", "Case")  # noqa: N806 - a model class
+    if breached:
+        Case.objects.filter(pk__in=breached).update(sla_state=CaseSlaState.BREACHED)
+    amber = warned - breached
+    if amber:
+        Case.objects.filter(pk__in=amber, sla_state=CaseSlaState.RUNNING).update(
+            sla_state=CaseSlaState.WARNING
+        )

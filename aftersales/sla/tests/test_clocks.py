@@ -255,3 +255,33 @@ def test_configuration_cache_sees_changes_made_through_services_and_the_admin(
     policy.save()
     third = open_case(agent, customer, T0, asset=asset, severity="C-1")
     assert third.sla_policy.code == "fault"
+
+
+def test_case_carries_its_nearest_due_time_and_state(premium_case, agent, contact_user):
+    from aftersales.cases.models import Case
+    from aftersales.sla.services import sla_sweep
+
+    def summary():
+        case = Case.objects.get(pk=premium_case.pk)
+        return case.sla_due_at, case.sla_state
+
+    # response (2 h) is the nearest of response, on site, confirm and restore
+    assert summary() == (T0 + 2 * H, "running")
+    with time_machine.travel(T0 + 90 * M, tick=False):
+        sla_sweep()
+    assert summary() == (T0 + 2 * H, "warning")
+    move(premium_case, "responded", agent, T0 + 100 * M)
+    # response met: confirm (2 working hours on 7x8, also 12:00) is next, warned too
+    assert summary() == (T0 + 2 * H, "warning")
+    move(premium_case, "waiting_customer", agent, T0 + 110 * M)
+    assert summary() == (None, "paused")
+    move(premium_case, "in_progress", agent, T0 + 5 * H)
+    # confirm had 10 working minutes left when the wait began at 11:50; resumed at 15:00
+    assert summary() == (T0 + 5 * H + 10 * M, "warning")
+    with time_machine.travel(T0 + 5 * H + 10 * M, tick=False):
+        sla_sweep()
+    assert summary() == (T0 + 5 * H + 10 * M, "breached")
+    move(premium_case, "resolved", agent, T0 + 6 * H, note="已修复")
+    assert summary()[1] == "running"  # only the follow-up clock runs now
+    move(premium_case, "closed", contact_user, T0 + 7 * H)
+    assert summary() == (None, "none")
