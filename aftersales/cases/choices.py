@@ -56,6 +56,8 @@ class CaseEventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     SLA = "sla", _("Service-level clock")
     NOTIFIED = "notified", _("Notification")
+    ATTACHED = "attached", _("File attached")
+    RATED = "rated", _("Service rated")
 
 
 class CaseSlaState(models.TextChoices):

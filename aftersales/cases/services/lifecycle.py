@@ -1,18 +1,13 @@
-"""Every change to a case: create, edit, move through the lifecycle, comment.
-
-Views, the API, the admin, tasks and commands all call these functions. Each runs in one
-transaction, locks the case it changes, writes its timeline event and bumps ``version``.
-"""
+"""Open, change, move and comment on cases: the writes every client shares."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,176 +16,27 @@ from aftersales.accounts.models import Team, User
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases import transitions
 from aftersales.cases.choices import CaseChannel, CaseEventKind, CaseSeverity, CaseStatus, CaseType
-from aftersales.cases.models import Case, CaseEvent, CaseNumberSequence, Comment, IdempotencyRecord
+from aftersales.cases.models import Case, CaseEvent, Comment, IdempotencyRecord
+from aftersales.cases.services.common import (
+    EDITABLE_FIELDS,
+    REPORTED_AT_FUTURE_TOLERANCE,
+    SLA_FIELDS,
+    _check_assignee,
+    _check_choice,
+    _check_relations,
+    _check_text,
+    _display,
+    _lock,
+    can_transition,
+    ensure_can_view,
+    record_event,
+)
+from aftersales.cases.services.numbering import _allocate_number
 from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from aftersales.customers.models import Contact, Customer, Site
 from aftersales.sla import services as sla
-
-# Fields that ``case_update`` may change, in the order the timeline lists them.
-EDITABLE_FIELDS = (
-    "case_type",
-    "channel",
-    "severity",
-    "summary",
-    "description",
-    "customer",
-    "asset",
-    "contact",
-    "site",
-    "contract",
-    "assignee",
-    "team",
-    "cause",
-)
-# Changing any of these can change which service-level policy applies.
-SLA_FIELDS = frozenset({"case_type", "severity", "customer", "asset", "contract"})
-REPORTED_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def record_event(
-    case: Case,
-    kind: str,
-    *,
-    by: User | None,
-    at: datetime | None = None,
-    is_public: bool = True,
-    **fields: Any,
-) -> CaseEvent:
-    """Append one event to ``case``'s timeline."""
-    return CaseEvent.objects.create(
-        case=case, kind=kind, actor=by, at=at or clock.now(), is_public=is_public, **fields
-    )
-
-
-def _display(value: Any) -> str:
-    """Return how a field value is written in the timeline (natural keys for objects)."""
-    if value is None:
-        return ""
-    for attr in ("number", "serial_number", "code", "username"):
-        if hasattr(value, attr):
-            return str(getattr(value, attr))
-    if isinstance(value, Contact | Site):
-        return f"{value.name} (#{value.pk})"
-    return str(value)
-
-
-def _allocate_number(at: datetime) -> str:
-    """Return the next case number for the year of ``at``, unique under concurrency.
-
-    PostgreSQL hands out numbers from a per-year sequence (no lock held until commit, so creation
-    scales with workers); elsewhere a counter row is incremented, which the database serialises.
-    Numbers of rolled-back cases are not reused.
-    """
-    year = timezone.localtime(at).year
-    if connection.vendor == "postgresql":
-        serial = _postgres_next(year)
-    else:
-        updated = CaseNumberSequence.objects.filter(year=year).update(last=F("last") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    CaseNumberSequence.objects.create(year=year, last=1)
-            except IntegrityError:
-                CaseNumberSequence.objects.filter(year=year).update(last=F("last") + 1)
-        serial = CaseNumberSequence.objects.values_list("last", flat=True).get(year=year)
-    prefix = settings.CASES_NUMBER_PREFIX
-    return f"{prefix}-{year}-{serial:06d}"
-
-
-# Migration cases/0002 creates these years' sequences; others are created on first use.
-_PREMADE_SEQUENCE_YEARS = range(2000, 2101)
-
-
-def _postgres_next(year: int) -> int:
-    name = f"cases_case_number_{int(year)}"
-    with connection.cursor() as cursor:
-        if year not in _PREMADE_SEQUENCE_YEARS:
-            with transaction.atomic():
-                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # int year, no injection
-        cursor.execute("SELECT nextval(%s)", [name])
-        return int(cursor.fetchone()[0])
-
-
-def _check_text(
-    field: str, value: str, *, max_length: int | None = None, required: bool = False
-) -> str:
-    value = (value or "").strip() if required else (value or "")
-    if required and not value:
-        raise ValidationFailed(_("This field may not be blank."), field=field)
-    limit = max_length or settings.CASES_MAX_TEXT_LENGTH
-    if len(value) > limit:
-        raise ValidationFailed(
-            _("Ensure this field has no more than %(limit)d characters.") % {"limit": limit},
-            field=field,
-        )
-    return value
-
-
-def _check_relations(
-    *,
-    customer: Customer,
-    asset: Asset | None,
-    contact: Contact | None,
-    site: Site | None,
-    contract: Contract | None,
-) -> None:
-    errors: dict[str, list[Any]] = {}
-    if asset is not None and asset.customer_id != customer.pk:
-        errors["asset"] = [_("This asset belongs to another customer.")]
-    if contact is not None and contact.customer_id != customer.pk:
-        errors["contact"] = [_("This contact belongs to another customer.")]
-    if site is not None and site.customer_id != customer.pk:
-        errors["site"] = [_("This site belongs to another customer.")]
-    if contract is not None and contract.customer_id != customer.pk:
-        errors["contract"] = [_("This contract belongs to another customer.")]
-    if errors:
-        raise ValidationFailed(errors=errors)
-
-
-def validate_case_references(
-    *,
-    customer: Customer,
-    asset: Asset | None = None,
-    contact: Contact | None = None,
-    site: Site | None = None,
-    contract: Contract | None = None,
-    assignee: User | None = None,
-) -> None:
-    """Check that a case's references belong to its customer and its assignee is active staff.
-
-    Raises ValidationFailed naming the offending fields.
-    """
-    _check_relations(customer=customer, asset=asset, contact=contact, site=site, contract=contract)
-    _check_assignee(assignee)
-
-
-def _check_choice(field: str, value: str, choices: type) -> None:
-    if value not in choices.values:
-        raise ValidationFailed(
-            _("“%(value)s” is not a valid choice.") % {"value": value}, field=field
-        )
-
-
-def _check_assignee(assignee: User | None) -> None:
-    if assignee is not None and not assignee.is_service_staff:
-        raise ValidationFailed(_("Cases can only be assigned to active staff."), field="assignee")
-
-
-def ensure_can_view(*, user: User, case: Case) -> None:
-    """Raise ``NotAllowed`` unless ``user`` may see ``case``."""
-    if has_capability(user, Capability.VIEW_ALL):
-        return
-    if user.is_customer_contact and user.customer_id == case.customer_id:
-        return
-    raise NotAllowed(_("You may not see this case."))
-
-
-# --- create -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -350,20 +196,6 @@ def idempotency_records_purge(*, older_than: datetime) -> int:
     return deleted
 
 
-# --- edit ---------------------------------------------------------------------------------------
-
-
-def _lock(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and expected_version != locked.version:
-        raise Conflict(
-            _("Someone else changed this case; reload it and apply your change again."),
-            code="stale_version",
-            current_version=locked.version,
-        )
-    return locked
-
-
 @transaction.atomic
 def case_update(
     *, case: Case, by: User, changes: dict[str, Any], expected_version: int | None = None
@@ -451,108 +283,6 @@ def case_update(
 
 
 @transaction.atomic
-def case_record_arrival(*, case: Case, by: User, arrived_at: datetime | None = None) -> Case:
-    """Record that an engineer arrived on site; this meets the on-site target.
-
-    Raises NotAllowed, ValidationFailed (an arrival in the future or before the report).
-    """
-    if not has_capability(by, Capability.WORK_CASES):
-        raise NotAllowed(_("You may not change cases."))
-    case = _lock(case, None)
-    now = clock.now()
-    arrived_at = arrived_at or now
-    if timezone.is_naive(arrived_at):
-        arrived_at = timezone.make_aware(arrived_at)
-    if arrived_at > now + REPORTED_AT_FUTURE_TOLERANCE:
-        raise ValidationFailed(_("The arrival time cannot be in the future."), field="arrived_at")
-    if arrived_at < case.reported_at:
-        raise ValidationFailed(
-            _("The arrival cannot be before the case was reported."), field="arrived_at"
-        )
-    old = case.arrived_at
-    case.arrived_at = arrived_at
-    case.version = F("version") + 1
-    case.save(update_fields=["arrived_at", "version", "updated_at"])
-    case.refresh_from_db(fields=["version"])
-    record_event(
-        case,
-        CaseEventKind.FIELD_CHANGED,
-        by=by,
-        at=now,
-        field="arrived_at",
-        old_value=old.isoformat() if old else "",
-        new_value=arrived_at.isoformat(),
-    )
-    if old is None:
-        sla.sla_meet(
-            case=case, targets=["onsite"], by=by, at=arrived_at, reason=_("engineer arrived")
-        )
-    return case
-
-
-@transaction.atomic
-def case_escalate(*, case: Case, by: User, reason: str) -> Any:
-    """Escalate ``case`` by hand to the next rung of its severity's ladder.
-
-    Staff may escalate any case they can see; a customer contact only their organisation's C-1
-    cases (C-2 and C-3 faults are escalated by the project's technical staff).
-
-    Raises NotAllowed, ValidationFailed.
-    """
-    ensure_can_view(user=by, case=case)
-    reason = _check_text("reason", reason, max_length=2000, required=True)
-    if by.is_customer_contact:
-        if case.severity != CaseSeverity.C1:
-            raise NotAllowed(
-                _(
-                    "Customers may escalate only C-1 cases themselves; C-2 and C-3 cases are "
-                    "escalated by our technical staff. Please add a comment instead."
-                )
-            )
-    elif not has_capability(by, Capability.WORK_CASES):
-        raise NotAllowed(_("You may not escalate cases."))
-    case = _lock(case, None)
-    now = clock.now()
-    escalation = sla.escalation_create_manual(case=case, by=by, reason=reason, at=now)
-    record_event(
-        case,
-        CaseEventKind.ESCALATED,
-        by=by,
-        at=now,
-        note=reason,
-        is_public=by.is_customer_contact,
-        data={"level": escalation.level, "recipients": escalation.recipients, "manual": True},
-    )
-    return escalation
-
-
-@transaction.atomic
-def case_sla_reapply(*, case: Case, by: User) -> bool:
-    """Apply the current service-level policies to ``case`` again (an explicit action: policy
-    edits never rewrite running clocks by themselves). Return whether any clock changed."""
-    if not has_capability(by, Capability.WORK_CASES):
-        raise NotAllowed(_("You may not change cases."))
-    case = _lock(case, None)
-    return sla.sla_recompute(case=case, by=by, reason=_("policy re-applied"))
-
-
-# --- lifecycle ----------------------------------------------------------------------------------
-
-
-def can_transition(case: Case, to: str, user: User) -> bool:
-    """Return whether ``user`` may move ``case`` to ``to`` now (drives UI buttons)."""
-    if to not in transitions.allowed_from(case.status):
-        return False
-    if has_capability(user, Capability.WORK_CASES):
-        return True
-    return (
-        user.is_customer_contact
-        and user.customer_id == case.customer_id
-        and (case.status, to) in transitions.CUSTOMER_ALLOWED
-    )
-
-
-@transaction.atomic
 def case_transition(
     *,
     case: Case,
@@ -622,9 +352,6 @@ def case_transition(
         case=case, from_status=from_status, to_status=to, by=by, at=now, reopening=reopening
     )
     return case
-
-
-# --- comments -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
