@@ -13,3 +13,9 @@ class UserRole(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(r for r in UserRole if r != UserRole.CUSTOMER_CONTACT)
+
+
+class TeamAssignment(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    ROUND_ROBIN = "round_robin", _("Round robin among members on duty")
+    LEAST_LOADED = "least_loaded", _("Least loaded member on duty")

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.choices import STAFF_ROLES, UserRole
+from aftersales.accounts.choices import STAFF_ROLES, TeamAssignment, UserRole
 from aftersales.core.models import TimeStampedModel
 from aftersales.core.validators import validate_timezone
 
@@ -47,6 +47,11 @@ class User(AbstractUser):
         help_text=_("Empty: the server's zone (Asia/Shanghai by default)."),
     )
 
+    is_available = models.BooleanField(
+        _("on duty"),
+        default=True,
+        help_text=_("Off: on leave or away; teams do not auto-assign cases to this person."),
+    )
     is_service_director = models.BooleanField(
         _("service director"),
         default=False,
@@ -107,6 +112,22 @@ class Team(TimeStampedModel):
         null=True,
         blank=True,
         related_name="teams",
+    )
+    assignment = models.CharField(
+        _("auto-assignment"),
+        max_length=20,
+        choices=TeamAssignment.choices,
+        default=TeamAssignment.MANUAL,
+        help_text=_("How a case given to the team without an assignee finds one."),
+    )
+    last_assigned = models.ForeignKey(
+        User,
+        verbose_name=_("last auto-assigned"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
 
     class Meta:

@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from aftersales.accounts.models import Team, User
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.accounts.selectors import scope_to_user
-from aftersales.cases.models import Case, CaseEvent, Comment
+from aftersales.cases.models import Attachment, Case, CaseEvent, Comment
 from aftersales.catalog.models import Contract
 from aftersales.customers.models import Contact
 from aftersales.sla.selectors import live_clocks_prefetch
@@ -72,3 +72,27 @@ def case_comments(*, case: Case, user: User) -> QuerySet[Comment]:
     if not has_capability(user, Capability.INTERNAL_COMMENTS):
         qs = qs.filter(is_public=True)
     return qs
+
+
+def case_attachments(*, case: Case, user: User) -> QuerySet[Attachment]:
+    """Return the files of ``case`` that ``user`` may see (customers: public ones only)."""
+    qs = (
+        Attachment.objects.filter(case=case)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "id")
+    )
+    if not has_capability(user, Capability.INTERNAL_COMMENTS):
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+def attachment_get_visible(*, user: User, attachment_id: int) -> Attachment | None:
+    """Return the attachment if ``user`` may download it, else None (answered as 404)."""
+    attachment = Attachment.objects.select_related("case").filter(pk=attachment_id).first()
+    if attachment is None:
+        return None
+    if not case_list_visible_to(user=user).filter(pk=attachment.case_id).exists():
+        return None
+    if not attachment.is_public and not has_capability(user, Capability.INTERNAL_COMMENTS):
+        return None
+    return attachment

@@ -1,5 +1,6 @@
 """The REST API router: every app's viewsets under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from aftersales.accounts.api.views import UserViewSet
@@ -13,6 +14,7 @@ from aftersales.customers.api.views import (
     SiteViewSet,
 )
 from aftersales.sla.api.views import EscalationRuleViewSet, SlaPolicyViewSet
+from aftersales.surveys.api.views import CaseRatingView
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -29,4 +31,7 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("escalation-rules", EscalationRuleViewSet, basename="escalation-rule")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("cases/<str:number>/rating/", CaseRatingView.as_view(), name="case-rating"),
+    *router.urls,
+]

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "aftersales.cases",
     "aftersales.sla",
     "aftersales.notifications",
+    "aftersales.surveys",
     "aftersales.demo",
 ]
 
@@ -171,6 +172,7 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
@@ -244,6 +246,7 @@ LOGGING = {
 CASES_NUMBER_PREFIX = env.str("CASES_NUMBER_PREFIX", default="SR")
 CASES_MAX_TEXT_LENGTH = env.int("CASES_MAX_TEXT_LENGTH", default=20000)
 CASES_IDEMPOTENCY_TTL_HOURS = env.int("CASES_IDEMPOTENCY_TTL_HOURS", default=24)
+CASES_ATTACHMENT_MAX_BYTES = env.int("CASES_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Periodic background tasks: (dotted path of a task function, interval in seconds). Celery beat
 # runs them in production; `aftersales serve` runs them in-process in the embedded mode.

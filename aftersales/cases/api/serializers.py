@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from aftersales.accounts.models import Team, User
 from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
-from aftersales.cases.models import Case, CaseEvent, Comment
+from aftersales.cases.models import Attachment, Case, CaseEvent, Comment
 from aftersales.catalog.models import Asset, Contract
 from aftersales.core.api import render_datetime
 from aftersales.customers.models import Contact, Customer, Site
@@ -331,3 +331,36 @@ class CaseSlaSerializer(serializers.Serializer):
     policy = SlaPolicySummarySerializer(allow_null=True)
     clocks = SlaClockHistorySerializer(many=True)
     escalations = EscalationSerializer(many=True)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    public = serializers.BooleanField(source="is_public", required=False, default=True)
+    file = serializers.FileField(write_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "public",
+            "uploaded_by",
+            "uploaded_at",
+            "url",
+            "file",
+        ]
+        read_only_fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "uploaded_by",
+            "uploaded_at",
+            "url",
+        ]
+
+    def get_url(self, obj: Attachment) -> str:
+        return f"/api/v1/cases/{obj.case.number}/attachments/{obj.pk}/"

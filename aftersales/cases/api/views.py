@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aftersales.cases import selectors, services
 from aftersales.cases.api.serializers import (
+    AttachmentSerializer,
     CaseCreateSerializer,
     CaseEventSerializer,
     CaseSerializer,
@@ -20,6 +23,7 @@ from aftersales.cases.api.serializers import (
     CommentSerializer,
     TransitionSerializer,
 )
+from aftersales.cases.files import attachment_response
 from aftersales.cases.filters import CaseFilterSet
 from aftersales.cases.models import Case
 from aftersales.sla.api.serializers import (
@@ -225,6 +229,46 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         services.case_sla_reapply(case=case, by=request.user)
         return self.sla_detail(request, number)
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentSerializer},
+        responses={200: AttachmentSerializer(many=True), 201: AttachmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=AttachmentSerializer,
+    )
+    def attachments(self, request: Request, number: str | None = None) -> Response:
+        """List the case's files you may see, or upload one (multipart ``file``, ``public``)."""
+        case = self.get_object()
+        if request.method == "POST":
+            serializer = AttachmentSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            attachment = services.attachment_add(
+                case=case,
+                by=request.user,
+                upload=serializer.validated_data["file"],
+                public=serializer.validated_data.get("is_public", True),
+            )
+            return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        files = selectors.case_attachments(case=case, user=request.user)
+        return Response(AttachmentSerializer(files, many=True).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})")
+    def attachment_download(
+        self, request: Request, number: str | None = None, attachment_id: str | None = None
+    ) -> FileResponse:
+        """Download one of the case's files (404 for anyone who may not see it)."""
+        case = self.get_object()
+        attachment = selectors.attachment_get_visible(
+            user=request.user, attachment_id=int(attachment_id or 0)
+        )
+        if attachment is None or attachment.case_id != case.pk:
+            raise exceptions.NotFound()
+        return attachment_response(attachment)
 
     def paginate_queryset(self, queryset):  # type: ignore[no-untyped-def]
         if self.action in ("comments", "timeline"):

@@ -6,6 +6,7 @@ package of modules; the names callers use are re-exported here.
 """
 
 from aftersales.cases.services.actions import case_escalate, case_record_arrival, case_sla_reapply
+from aftersales.cases.services.assignment import team_pick_assignee
 from aftersales.cases.services.common import (
     EDITABLE_FIELDS,
     can_transition,
@@ -13,6 +14,7 @@ from aftersales.cases.services.common import (
     record_event,
     validate_case_references,
 )
+from aftersales.cases.services.files import attachment_add, attachment_limits
 from aftersales.cases.services.lifecycle import (
     case_comment,
     case_create,
@@ -25,6 +27,9 @@ from aftersales.cases.services.lifecycle import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "attachment_add",
+    "attachment_limits",
+    "team_pick_assignee",
     "can_transition",
     "case_comment",
     "case_create",

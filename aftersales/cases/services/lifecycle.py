@@ -17,6 +17,7 @@ from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases import transitions
 from aftersales.cases.choices import CaseChannel, CaseEventKind, CaseSeverity, CaseStatus, CaseType
 from aftersales.cases.models import Case, CaseEvent, Comment, IdempotencyRecord
+from aftersales.cases.services.assignment import team_pick_assignee
 from aftersales.cases.services.common import (
     EDITABLE_FIELDS,
     REPORTED_AT_FUTURE_TOLERANCE,
@@ -90,6 +91,9 @@ def case_create(
         site = site or asset.site
     _check_relations(customer=customer, asset=asset, contact=contact, site=site, contract=contract)
     _check_assignee(assignee)
+    auto_note = ""
+    if team is not None and assignee is None:
+        assignee, auto_note = _auto_assign(team)
 
     case = Case(
         number=_allocate_number(now),
@@ -134,11 +138,27 @@ def case_create(
                 at=now,
                 field="assignee",
                 new_value=_display(assignee),
+                note=auto_note,
             )
         )
     sla.sla_start(case=case, by=by, now=now, timeline=timeline)
     CaseEvent.objects.bulk_create(timeline)
     return case
+
+
+def _auto_assign(team: Team) -> tuple[User | None, str]:
+    """Pick an assignee for a case given to ``team`` (locking the team so that concurrent cases
+    take turns) and return it with the timeline note that says how it was chosen."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    picked = team_pick_assignee(team)
+    if picked is None:
+        return None, ""
+    team.last_assigned = picked
+    team.save(update_fields=["last_assigned", "updated_at"])
+    return picked, _("Assigned automatically by team %(team)s (%(how)s).") % {
+        "team": team.name,
+        "how": team.get_assignment_display(),
+    }
 
 
 def request_fingerprint(data: Any) -> str:
@@ -229,6 +249,11 @@ def case_update(
         changes["description"] = _check_text("description", changes["description"])
     if "assignee" in changes:
         _check_assignee(changes["assignee"])
+    auto_note = ""
+    if changes.get("team") is not None and "assignee" not in changes and case.assignee_id is None:
+        picked, auto_note = _auto_assign(changes["team"])
+        if picked is not None:
+            changes["assignee"] = picked
     if "cause" in changes:
         changes["cause"] = _check_text("cause", changes["cause"] or "")
     if "asset" in changes and "contract" not in changes and changes["asset"] is not None:
@@ -258,6 +283,7 @@ def case_update(
             field=field,
             old_value=_display(old),
             new_value=_display(new),
+            note=auto_note if field == "assignee" else "",
         )
     if not changed:
         return case
