@@ -25,7 +25,18 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role"), {"fields": ("role", "customer")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone")}),
         (_("Preferences"), {"fields": ("language", "timezone")}),
-        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+        (
+            _("Status"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_available",
+                    "is_service_director",
+                    "last_login",
+                    "date_joined",
+                )
+            },
+        ),
     )
     add_fieldsets = (
         (
@@ -46,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "lead", "region")
+    list_display = ("code", "name", "lead", "region", "assignment")
     search_fields = ("code", "name")
     filter_horizontal = ("members",)
     autocomplete_fields = ("lead",)

@@ -53,6 +53,10 @@ class Entitlement:
     hardware_warranty: Period
     software_upgrades: Period
 
+    @property
+    def stage_label(self) -> str:
+        return str(ServiceStage(self.stage).label)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "serial_number": self.serial_number,

@@ -303,7 +303,11 @@ def demo_load(
     contracts: dict[int, list[Contract]] = {}
     for n, customer in enumerate(customers):
         premium = n % 2 == 0
-        start = today - timedelta(days=rng.randint(200, 900))
+        # Most contracts are in force; the last customer's ran out a month ago (renewal due).
+        start = today - timedelta(days=rng.randint(60, 500))
+        years = 3 if premium else 2
+        if n == len(customers) - 1:
+            start = today - timedelta(days=365 * years + 30)
         contracts[customer.pk] = [
             contract_create(
                 by=None,
@@ -316,7 +320,7 @@ def demo_load(
                 else WarrantyStart.PURCHASE,
                 software_upgrade_months=36 if premium else 12,
                 start_date=start,
-                end_date=start + timedelta(days=365 * (3 if premium else 1)),
+                end_date=start + timedelta(days=365 * years),
                 region=customer.region,
             )
         ]

@@ -79,3 +79,40 @@ def policy_list() -> QuerySet[SlaPolicy]:
 def escalation_rule_list() -> QuerySet[EscalationRule]:
     """Return the escalation ladders, by severity, target and level."""
     return EscalationRule.objects.all()
+
+
+def timeline_text(kind: str, data: dict[str, Any], note: str) -> str:
+    """Return the text of a system timeline entry about service levels, in the active language.
+
+    Entries keep their facts in ``data`` and are rendered for each reader; ``note`` (written in
+    the language active when the entry was made) is the fallback for older entries.
+    """
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+    from django.utils.translation import gettext as _
+
+    from aftersales.sla.choices import SlaTargetKind
+
+    target = data.get("target")
+    label = str(SlaTargetKind(target).label) if target in SlaTargetKind.values else ""
+    due = parse_datetime(data["due_at"]) if data.get("due_at") else None
+    due_text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else ""
+    if kind == "sla" and data.get("event") == "breached" and label:
+        return _("Target missed: %(target)s was due at %(due)s") % {
+            "target": label,
+            "due": due_text,
+        }
+    if kind == "sla" and data.get("event") == "warning" and label and "percent" in data:
+        return _("%(target)s due at %(due)s (%(percent)d%% of the time used)") % {
+            "target": label,
+            "due": due_text,
+            "percent": data["percent"],
+        }
+    if kind == "sla" and "facts" in data and "policy_name" in data:
+        return explain(data["facts"], data["policy_name"])
+    if kind == "escalated" and not data.get("manual") and label and "after_minutes" in data:
+        return _("%(target)s not met %(minutes)d working minutes after its due time") % {
+            "target": label,
+            "minutes": data["after_minutes"],
+        }
+    return note

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from aftersales.cases.models import Attachment
 from aftersales.cases.services import attachment_add
@@ -15,6 +16,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
 
 
 def upload(name="photo.png", content=PNG):
@@ -44,7 +51,7 @@ def test_attach_records_the_file_and_a_timeline_entry(make_case, contact_user):
         ("noextension", b"x", "not accepted"),
     ],
 )
-def test_refused_files_write_nothing(make_case, agent, name, content, message):
+def test_refused_files_write_nothing(make_case, agent, name, content, message, english):
     case = make_case()
     with pytest.raises(ValidationFailed) as info:
         attachment_add(case=case, by=agent, upload=upload(name, content))
@@ -53,7 +60,7 @@ def test_refused_files_write_nothing(make_case, agent, name, content, message):
     assert not case.events.filter(kind="attached").exists()
 
 
-def test_size_limit_is_clear(make_case, agent, settings):
+def test_size_limit_is_clear(make_case, agent, settings, english):
     settings.CASES_ATTACHMENT_MAX_BYTES = 1024 * 1024
     with pytest.raises(ValidationFailed) as info:
         attachment_add(

@@ -278,6 +278,7 @@ def sla_start(
         note=explain(decision.facts, decision.policy.name),
         data={
             "policy": decision.policy.code,
+            "policy_name": decision.policy.name,
             "facts": decision.facts,
             "targets": [c.target for c in clocks],
         },

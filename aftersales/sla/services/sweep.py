@@ -81,7 +81,12 @@ def _timeline_entry(clock: SlaClock, event: str, now: datetime, note: str) -> An
         at=now,
         is_public=False,
         note=note,
-        data={"target": clock.target, "event": event, "due_at": clock.due_at.isoformat()},
+        data={
+            "target": clock.target,
+            "event": event,
+            "due_at": clock.due_at.isoformat(),
+            "percent": clock.warning_percent,
+        },
     )
 
 
@@ -231,6 +236,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
                     data={
                         "level": rule.level,
                         "target": clock.target,
+                        "after_minutes": rule.after_minutes,
                         "recipients": escalation.recipients,
                     },
                 )

@@ -1,0 +1,137 @@
+"""Forms of the agent console: they check the shape of input; services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import STAFF_ROLES
+from aftersales.accounts.models import Team, User
+from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
+from aftersales.catalog.models import Asset
+from aftersales.customers.models import Contact, Customer, Site
+
+
+def staff_users() -> Any:
+    return User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("username")
+
+
+class CaseNewForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.filter(is_active=True).order_by("code"),
+        to_field_name="code",
+    )
+    contact = forms.ModelChoiceField(
+        label=_("Contact"), queryset=Contact.objects.none(), required=False
+    )
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
+    asset = forms.ModelChoiceField(
+        label=_("Asset"),
+        queryset=Asset.objects.none(),
+        required=False,
+        to_field_name="serial_number",
+    )
+    case_type = forms.ChoiceField(label=_("Type"), choices=CaseType.choices, initial=CaseType.FAULT)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=CaseChannel.choices, initial=CaseChannel.PHONE
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=CaseSeverity.choices, initial=CaseSeverity.C3
+    )
+    summary = forms.CharField(label=_("Summary"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea, required=False, max_length=20000
+    )
+    reported_at = forms.DateTimeField(
+        label=_("Reported at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Empty: now. For a fax or letter, when it arrived."),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=staff_users(), required=False, to_field_name="username"
+    )
+    attachment = forms.FileField(label=_("Scanned document or file"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()
+        code = self.data.get("customer") or self.initial.get("customer")
+        customer = (
+            Customer.objects.filter(code=getattr(code, "code", code)).first() if code else None
+        )
+        if customer is not None:
+            self.fields["contact"].queryset = customer.contacts.all()
+            self.fields["site"].queryset = customer.sites.all()
+            self.fields["asset"].queryset = customer.assets.select_related("product", "contract")
+
+    def clean_reported_at(self) -> Any:
+        value = self.cleaned_data.get("reported_at")
+        return value or timezone.now()
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+    )
+    public = forms.TypedChoiceField(
+        label=_("Visibility"),
+        choices=[("1", _("Public reply to the customer")), ("0", _("Internal note"))],
+        coerce=lambda v: v == "1",
+        initial="1",
+    )
+    attachment = forms.FileField(label=_("Attach a file"), required=False)
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=CaseStatus.choices)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=20000
+    )
+    version = forms.IntegerField(min_value=1)
+
+
+class UpdateForm(forms.Form):
+    """Assignment, team, severity and cause, from the case page (version: stale-edit check)."""
+
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=staff_users(), required=False, to_field_name="username"
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False
+    )
+    severity = forms.ChoiceField(label=_("Severity"), choices=CaseSeverity.choices)
+    cause = forms.CharField(
+        label=_("Fault cause"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=20000,
+    )
+    version = forms.IntegerField(min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class AttachForm(forms.Form):
+    attachment = forms.FileField(label=_("File"))
+    public = forms.TypedChoiceField(
+        label=_("Visibility"),
+        choices=[("1", _("Visible to the customer")), ("0", _("Internal"))],
+        coerce=lambda v: v == "1",
+        initial="1",
+    )
