@@ -243,7 +243,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "escalations": list(case_escalations(case)),
         "rating": Rating.objects.filter(case=case).first(),
         "policy_explanation": (case_sla_summary(case) or {}).get("explanation", ""),
-        "reply_form": ReplyForm(),
+        "reply_form": ReplyForm(prefix="reply"),
         "update_form": UpdateForm(
             initial={
                 "assignee": case.assignee.username if case.assignee_id else None,
@@ -253,8 +253,8 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
                 "version": case.version,
             }
         ),
-        "escalate_form": EscalateForm(),
-        "attach_form": AttachForm(),
+        "escalate_form": EscalateForm(prefix="escalate"),
+        "attach_form": AttachForm(prefix="attach"),
     }
     return render(request, "console/case_detail.html", context)
 
@@ -267,7 +267,7 @@ def _back(number: str) -> HttpResponse:
 @staff_required
 def case_reply(request: HttpRequest, number: str) -> HttpResponse:
     case = _case_for(request, number)
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, prefix="reply")
     if not form.is_valid():
         messages.error(request, _("Write a reply or a note first."))
         return _back(number)
@@ -342,7 +342,7 @@ def case_update(request: HttpRequest, number: str) -> HttpResponse:
 @staff_required
 def case_escalate(request: HttpRequest, number: str) -> HttpResponse:
     case = _case_for(request, number)
-    form = EscalateForm(request.POST)
+    form = EscalateForm(request.POST, prefix="escalate")
     if form.is_valid():
         try:
             escalation = case_services.case_escalate(
@@ -365,7 +365,7 @@ def case_escalate(request: HttpRequest, number: str) -> HttpResponse:
 @staff_required
 def case_attach(request: HttpRequest, number: str) -> HttpResponse:
     case = _case_for(request, number)
-    form = AttachForm(request.POST, request.FILES)
+    form = AttachForm(request.POST, request.FILES, prefix="attach")
     if form.is_valid():
         try:
             case_services.attachment_add(

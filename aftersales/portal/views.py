@@ -99,7 +99,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 if response is not None:
                     messages.success(
                         request,
-                        _("Request %(number)s received. We will respond by %(due)s.")
+                        _("Request %(number)s received. We will respond by: %(due)s")
                         % {
                             "number": case.number,
                             "due": date_format(

@@ -200,8 +200,12 @@ def test_case_page_shows_clocks_timeline_and_allowed_moves(staff, make_case):
 
 def test_reply_note_transition_and_stale_edit(staff, make_case, agent, supervisor, client):
     case = make_case()
-    staff.post(f"/console/cases/{case.number}/reply/", {"body": "您好，已收到", "public": "1"})
-    staff.post(f"/console/cases/{case.number}/reply/", {"body": "内部：查日志", "public": "0"})
+    staff.post(
+        f"/console/cases/{case.number}/reply/", {"reply-body": "您好，已收到", "reply-public": "1"}
+    )
+    staff.post(
+        f"/console/cases/{case.number}/reply/", {"reply-body": "内部：查日志", "reply-public": "0"}
+    )
     assert list(case.comments.values_list("is_public", flat=True)) == [True, False]
     version = Case.objects.get(pk=case.pk).version
     staff.post(
@@ -246,12 +250,12 @@ def test_escalate_and_attach(staff, make_case, region, make_user):
     region.save()
     case = make_case()
     response = staff.post(
-        f"/console/cases/{case.number}/escalate/", {"reason": "客户投诉"}, follow=True
+        f"/console/cases/{case.number}/escalate/", {"escalate-reason": "客户投诉"}, follow=True
     )
     assert "sup_east" in str(list(response.context["messages"])[0])
     staff.post(
         f"/console/cases/{case.number}/attach/",
-        {"attachment": SimpleUploadedFile("log.txt", b"x"), "public": "0"},
+        {"attach-attachment": SimpleUploadedFile("log.txt", b"x"), "attach-public": "0"},
     )
     assert Attachment.objects.get().is_public is False
 

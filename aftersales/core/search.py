@@ -1,0 +1,50 @@
+"""Substring search that an index can serve, Chinese included: character bigrams.
+
+Chinese has no spaces, and people search for any part of a text ("卡纸" in "打印机频繁卡纸").
+Trigram indexes cannot serve two-character terms, so a text is indexed by the set of its
+character bigrams: every pair of adjacent letters, digits or CJK characters, lower-cased and
+NFKC-normalised. A text can contain a query only if it contains all the query's bigrams; the
+index narrows the rows to those, and an exact ``icontains`` on the candidates confirms.
+Single-character queries have no bigram and fall back to the plain scan.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Runs of what people search for: letters, digits, CJK ideographs (any script's word
+# characters); punctuation and spaces separate runs.
+_RUN = re.compile(r"\w+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` in the form both documents and queries are indexed in."""
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+def bigrams(text: str) -> set[str]:
+    """Return the character bigrams of ``text`` (``"SR-12"`` → ``{"sr", "12"}``)."""
+    grams: set[str] = set()
+    for run in _RUN.findall(normalize(text)):
+        run = run.replace("_", "")
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def document(parts: Iterable[str | None], *, limit: int = 4000) -> str:
+    """Return the space-separated, sorted bigrams of several text fields (for storage).
+
+    ``limit`` caps how much of each field is indexed (long descriptions add little).
+    """
+    grams: set[str] = set()
+    for part in parts:
+        if part:
+            grams |= bigrams(part[:limit])
+    return " ".join(sorted(grams))
+
+
+def query_grams(query: str) -> list[str]:
+    """Return the bigrams a row must have to possibly contain ``query`` (empty: no index help)."""
+    return sorted(bigrams(query))
