@@ -17,6 +17,7 @@ BENCHES = {
     "calendar": HERE / "bench_calendar.py",
     "case_create": HERE / "bench_case_create.py",
     "sla_sweep": HERE / "bench_sla_sweep.py",
+    "console": HERE / "bench_console.py",
 }
 
 

@@ -13,11 +13,13 @@ from aftersales.cases.transitions import OPEN
 
 
 class CaseFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
-    case_type = django_filters.MultipleChoiceFilter(choices=CaseType.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=CaseSeverity.choices)
-    sla_state = django_filters.MultipleChoiceFilter(choices=CaseSlaState.choices)
+    # No filter here crosses a to-many relation, so none needs DISTINCT (which would make
+    # PostgreSQL read and sort every match before taking a page).
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, distinct=False)
+    case_type = django_filters.MultipleChoiceFilter(choices=CaseType.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices, distinct=False)
+    severity = django_filters.MultipleChoiceFilter(choices=CaseSeverity.choices, distinct=False)
+    sla_state = django_filters.MultipleChoiceFilter(choices=CaseSlaState.choices, distinct=False)
     due_before = django_filters.IsoDateTimeFilter(field_name="sla_due_at", lookup_expr="lt")
     customer = django_filters.CharFilter(field_name="customer__code")
     region = django_filters.CharFilter(field_name="customer__region__code")

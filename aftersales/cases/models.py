@@ -146,6 +146,12 @@ class Case(TimeStampedModel):
         default=CaseSlaState.NONE,
         editable=False,
     )
+    search_grams = models.TextField(
+        _("search index"),
+        blank=True,
+        editable=False,
+        help_text=_("Character bigrams of the searchable text (kept by the case services)."),
+    )
     sla_facts = models.JSONField(
         _("service-level facts"),
         default=dict,
@@ -166,6 +172,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="cases_case_assignee_idx"),
             models.Index(fields=["team", "status"], name="cases_case_team_idx"),
             models.Index(fields=["reported_at"], name="cases_case_reported_idx"),
+            # The dashboard's open-case counts are one index-only scan of this.
+            models.Index(fields=["status", "severity"], name="cases_case_status_sev_idx"),
             # Queues sort by the nearest due time (nulls last: nothing running).
             models.Index(fields=["sla_due_at", "id"], name="cases_case_sla_due_idx"),
         ]

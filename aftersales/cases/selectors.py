@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.accounts.selectors import scope_to_user
 from aftersales.cases.models import Attachment, Case, CaseEvent, Comment
 from aftersales.catalog.models import Contract
+from aftersales.core.search import query_grams
 from aftersales.customers.models import Contact
 from aftersales.sla.selectors import live_clocks_prefetch
 
@@ -49,10 +51,19 @@ def case_list_for_api(*, user: User) -> QuerySet[Case]:
 def case_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
     """Filter ``qs`` to cases whose number, summary, description, customer name, asset serial
     number, contact name or contact phone contains ``text`` (any substring, Chinese included,
-    case-insensitive)."""
+    case-insensitive).
+
+    On PostgreSQL the cases' character bigrams (``search_grams``, GIN-indexed) narrow the rows
+    first, so a two-character Chinese term needs no scan; the substring test then confirms.
+    """
     text = text.strip()
     if not text:
         return qs
+    grams = query_grams(text)
+    if grams and connection.vendor == "postgresql":
+        qs = qs.extra(  # noqa: S610 - a fixed clause; the bigrams are parameters
+            where=["string_to_array(cases_case.search_grams, ' ') @> %s::text[]"], params=[grams]
+        )
     return qs.filter(
         Q(number__icontains=text)
         | Q(summary__icontains=text)
@@ -110,10 +121,40 @@ def attachment_get_visible(*, user: User, attachment_id: int) -> Attachment | No
 QUEUE_PAGE_SIZE = 50
 
 
+# What a queue row shows; nothing else is read or built per row.
+ROW_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "severity",
+    "case_type",
+    "summary",
+    "reported_at",
+    "sla_due_at",
+    "sla_state",
+    "customer_id",
+    "asset_id",
+    "assignee_id",
+    "customer__code",
+    "customer__name",
+    "asset__serial_number",
+)
+
+
+def case_rows_visible_to(*, user: User) -> QuerySet[Case]:
+    """Return visible cases loaded as list rows: the shown fields and the assignee's username."""
+    return (
+        case_list_visible_to(user=user)
+        .select_related("customer", "asset")
+        .only(*ROW_FIELDS)
+        .annotate(assignee_username=_key_of(User, "username", "assignee_id"))
+    )
+
+
 def case_queue(*, user: User, queue: str) -> QuerySet[Case]:
     """Return the cases of a console queue: ``mine`` (assigned to the user), ``team`` (of the
     user's teams) or ``all`` (everything the user may see)."""
-    qs = case_list_for_api(user=user).prefetch_related(None)  # rows show the case's SLA summary
+    qs = case_rows_visible_to(user=user)
     if queue == "mine":
         return qs.filter(assignee=user)
     if queue == "team":
@@ -127,29 +168,39 @@ def keyset_page(
     """Return one page of ``qs`` ordered by nearest due time (nothing due last), then id, and the
     token of the next page.
 
-    Keyset paging: the cost of a page does not depend on how deep it is, and there is no COUNT.
-    The token is ``"<iso due>|<id>"`` or ``"-|<id>"`` once the undue cases are reached.
+    Keyset paging on ``(sla_due_at, id)``: each page is an index range that starts where the
+    last one stopped, so its cost depends neither on the table's size nor on the page's depth,
+    and nothing is counted. The cases with no due time come after the others, ordered by id.
+    The token is ``"<iso due>|<id>"``, or ``"-|<id>"`` inside the undue tail.
     """
-    qs = qs.order_by(F("sla_due_at").asc(nulls_last=True), "id")
+    due: datetime | None = None
+    last_id = 0
+    in_tail = False
     if after:
         due_text, _sep, id_text = after.partition("|")
         try:
             last_id = int(id_text)
-            due = None if due_text == "-" else datetime.fromisoformat(due_text)
-            if due is not None and timezone.is_naive(due):
-                due = timezone.make_aware(due)
-        except ValueError:
-            due, last_id = None, 0
-            after = None
-        if after and due is not None:
-            qs = qs.filter(
-                Q(sla_due_at__gt=due)
-                | Q(sla_due_at=due, id__gt=last_id)
-                | Q(sla_due_at__isnull=True)
+            if due_text == "-":
+                in_tail = True
+            else:
+                due = datetime.fromisoformat(due_text)
+                if timezone.is_naive(due):
+                    due = timezone.make_aware(due)
+        except (ValueError, OverflowError):
+            due, last_id, in_tail = None, 0, False
+    rows: list[Case] = []
+    if not in_tail:
+        dated = qs.filter(sla_due_at__isnull=False).order_by("sla_due_at", "id")
+        if due is not None:
+            dated = dated.extra(  # noqa: S610 - a fixed row comparison; values are parameters
+                where=["(cases_case.sla_due_at, cases_case.id) > (%s, %s)"],
+                params=[connection.ops.adapt_datetimefield_value(due), last_id],
             )
-        elif after:
-            qs = qs.filter(sla_due_at__isnull=True, id__gt=last_id)
-    rows = list(qs[: size + 1])
+        rows = list(dated[: size + 1])
+        last_id = 0
+    if len(rows) <= size:
+        tail = qs.filter(sla_due_at__isnull=True, id__gt=last_id).order_by("id")
+        rows += list(tail[: size + 1 - len(rows)])
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
@@ -161,8 +212,9 @@ def keyset_page(
 def case_dashboard(*, user: User, now: datetime) -> dict[str, object]:
     """Return the numbers of the console's home page (a fixed handful of queries).
 
-    Open cases are counted by status and severity through the status index; today's intake
-    counts the cases reported since local midnight, by channel.
+    Open cases are counted once, grouped by status and severity (an index-only scan of the
+    ``(status, severity)`` index); today's intake counts the cases reported since local
+    midnight, by channel.
     """
     from django.db.models import Count
 
@@ -172,19 +224,25 @@ def case_dashboard(*, user: User, now: datetime) -> dict[str, object]:
     open_cases = visible.filter(status__in=OPEN)
     soon = now + timedelta(hours=1)
     urgent = (
-        case_list_for_api(user=user)
-        .prefetch_related(None)
+        case_rows_visible_to(user=user)
         .filter(status__in=OPEN)
         .filter(Q(sla_state="breached") | Q(sla_due_at__lte=soon))
         .order_by(F("sla_due_at").asc(nulls_last=True), "id")
     )
+    by_status: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    for status, severity, n in (
+        open_cases.values_list("status", "severity").annotate(n=Count("id")).order_by()
+    ):
+        by_status[status] = by_status.get(status, 0) + n
+        by_severity[severity] = by_severity.get(severity, 0) + n
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     return {
         "mine_open": open_cases.filter(assignee=user).count(),
         "team_open": open_cases.filter(team__in=user.teams.all()).count(),
         "urgent": list(urgent[:10]),
-        "by_status": dict(open_cases.values_list("status").annotate(n=Count("id")).order_by()),
-        "by_severity": dict(open_cases.values_list("severity").annotate(n=Count("id")).order_by()),
+        "by_status": by_status,
+        "by_severity": by_severity,
         "intake": dict(
             visible.filter(reported_at__gte=midnight)
             .values_list("channel")

@@ -17,6 +17,18 @@ CONTACT_FIELDS = ("name", "title", "phone", "mobile", "email", "is_primary")
 SITE_FIELDS = ("name", "address", "region")
 
 
+def _refresh_case_search(**where: int) -> None:
+    """Cases are found by their customer's and contact's names and phones: re-index them.
+
+    Customers come before cases in the dependency order, so this reaches cases through their
+    public service (an explicit call against the arrow, as ARCHITECTURE.md allows).
+    """
+    from aftersales.cases.models import Case
+    from aftersales.cases.services import case_search_refresh
+
+    case_search_refresh(Case.objects.filter(**where))
+
+
 @transaction.atomic
 def region_create(*, by: User | None, **data: Any) -> Region:
     """Create a service region (administrators)."""
@@ -44,7 +56,10 @@ def customer_create(*, by: User | None, **data: Any) -> Customer:
 def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Customer:
     """Change a customer's details."""
     ensure_capability(by, Capability.MANAGE_CUSTOMERS)
-    return model_update(instance=customer, fields=CUSTOMER_FIELDS, data=data)[0]
+    customer, changed = model_update(instance=customer, fields=CUSTOMER_FIELDS, data=data)
+    if "name" in changed:
+        _refresh_case_search(customer_id=customer.pk)
+    return customer
 
 
 @transaction.atomic
@@ -59,7 +74,10 @@ def contact_create(*, by: User | None, **data: Any) -> Contact:
 def contact_update(*, by: User, contact: Contact, data: dict[str, Any]) -> Contact:
     """Change a contact's details."""
     ensure_capability(by, Capability.MANAGE_CUSTOMERS)
-    return model_update(instance=contact, fields=CONTACT_FIELDS, data=data)[0]
+    contact, changed = model_update(instance=contact, fields=CONTACT_FIELDS, data=data)
+    if {"name", "phone", "mobile"} & set(changed):
+        _refresh_case_search(contact_id=contact.pk)
+    return contact
 
 
 @transaction.atomic

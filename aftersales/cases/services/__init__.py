@@ -10,6 +10,7 @@ from aftersales.cases.services.assignment import team_pick_assignee
 from aftersales.cases.services.common import (
     EDITABLE_FIELDS,
     can_transition,
+    case_search_refresh,
     ensure_can_view,
     record_event,
     validate_case_references,
@@ -28,6 +29,7 @@ from aftersales.cases.services.lifecycle import (
 __all__ = [
     "EDITABLE_FIELDS",
     "attachment_add",
+    "case_search_refresh",
     "attachment_limits",
     "team_pick_assignee",
     "can_transition",

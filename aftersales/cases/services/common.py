@@ -15,6 +15,7 @@ from aftersales.cases.models import Case, CaseEvent
 from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotAllowed, ValidationFailed
+from aftersales.core.search import document
 from aftersales.customers.models import Contact, Customer, Site
 
 # Fields that ``case_update`` may change, in the order the timeline lists them.
@@ -165,3 +166,40 @@ def can_transition(case: Case, to: str, user: User) -> bool:
         and user.customer_id == case.customer_id
         and (case.status, to) in transitions.CUSTOMER_ALLOWED
     )
+
+
+# Changing any of these changes what a case is found by.
+SEARCH_FIELDS = frozenset({"summary", "description", "customer", "asset", "contact"})
+
+
+def search_document(case: Case) -> str:
+    """Return the bigram index text of ``case`` (see ``core.search``)."""
+    contact = case.contact
+    return document(
+        [
+            case.number,
+            case.summary,
+            case.description,
+            case.customer.name if case.customer_id else "",
+            case.asset.serial_number if case.asset_id else "",
+            contact.name if contact else "",
+            contact.phone if contact else "",
+            contact.mobile if contact else "",
+        ]
+    )
+
+
+def case_search_refresh(cases: Any) -> int:
+    """Recompute the search index of ``cases`` (a queryset), e.g. after a customer's rename."""
+    count = 0
+    batch: list[Case] = []
+    for case in cases.select_related("customer", "asset", "contact").iterator(chunk_size=500):
+        case.search_grams = search_document(case)
+        batch.append(case)
+        if len(batch) == 500:
+            Case.objects.bulk_update(batch, ["search_grams"])
+            count, batch = count + len(batch), []
+    if batch:
+        Case.objects.bulk_update(batch, ["search_grams"])
+        count += len(batch)
+    return count

@@ -21,6 +21,7 @@ from aftersales.cases.services.assignment import team_pick_assignee
 from aftersales.cases.services.common import (
     EDITABLE_FIELDS,
     REPORTED_AT_FUTURE_TOLERANCE,
+    SEARCH_FIELDS,
     SLA_FIELDS,
     _check_assignee,
     _check_choice,
@@ -31,6 +32,7 @@ from aftersales.cases.services.common import (
     can_transition,
     ensure_can_view,
     record_event,
+    search_document,
 )
 from aftersales.cases.services.numbering import _allocate_number
 from aftersales.catalog.models import Asset, Contract
@@ -112,6 +114,7 @@ def case_create(
         team=team,
         created_by=by,
     )
+    case.search_grams = search_document(case)
     sla.sla_plan(case=case, now=now)
     case.save(force_insert=True)
     timeline = [
@@ -288,6 +291,9 @@ def case_update(
     if not changed:
         return case
     update = [*changed, "version", "updated_at"]
+    if SEARCH_FIELDS & set(changed):
+        case.search_grams = search_document(case)
+        update.append("search_grams")
     if "cause" in changed and case.cause.strip() and case.cause_confirmed_at is None:
         case.cause_confirmed_at = now
         update.append("cause_confirmed_at")

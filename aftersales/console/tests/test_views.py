@@ -300,3 +300,68 @@ def test_language_switch_is_remembered(staff, agent):
         ]
         == "/"
     )
+
+
+def test_keyset_pages_cover_every_case_in_order_across_due_times_and_the_undue_tail(
+    staff, make_case, agent
+):
+    import datetime as dt
+
+    from aftersales.cases.selectors import case_queue, keyset_page
+
+    created = []
+    for n in range(23):
+        with time_machine.travel(
+            at(2026, 11, 2, 10, 0) + dt.timedelta(minutes=7 * (n % 9)), tick=False
+        ):
+            created.append(make_case())
+    # some cases have nothing due any more (their clocks ended): the undue tail
+    Case.objects.filter(pk__in=[c.pk for c in created[:5]]).update(
+        sla_due_at=None, sla_state="none"
+    )
+    expected = list(
+        Case.objects.order_by("sla_due_at", "id")
+        .filter(sla_due_at__isnull=False)
+        .values_list("number", flat=True)
+    ) + list(
+        Case.objects.filter(sla_due_at__isnull=True).order_by("id").values_list("number", flat=True)
+    )
+    seen, token = [], None
+    while True:
+        rows, token = keyset_page(case_queue(user=agent, queue="all"), after=token, size=4)
+        seen += [c.number for c in rows]
+        if token is None:
+            break
+    assert seen == expected
+    assert (
+        keyset_page(case_queue(user=agent, queue="all"), after="garbage|x", size=4)[0][0].number
+        == expected[0]
+    )
+
+
+def test_search_survives_renames_of_customers_and_contacts(staff, make_case, customer, agent):
+    from aftersales.customers.services import contact_update, customer_update
+
+    contact = ContactFactory(customer=customer, name="赵敏", mobile="13700001111")
+    case = make_case(contact=contact, summary="视频会议卡顿")
+
+    def found(term):
+        return [c.number for c in staff.get("/console/cases/", {"search": term}).context["rows"]]
+
+    assert found("卡顿") == [case.number]
+    assert found("赵敏") == [case.number]
+    customer_update(by=agent, customer=customer, data={"name": "华东电网调度中心"})
+    assert found("电网") == [case.number]
+    assert found("人民医院") == []
+    contact_update(by=agent, contact=contact, data={"mobile": "13900002222"})
+    assert found("13900002222") == [case.number]
+    assert found("13700001111") == []
+
+
+def test_postgresql_narrows_searches_with_the_bigram_index(staff, make_case):
+    make_case(summary="打印机频繁卡纸")
+    with CaptureQueriesContext(connection) as captured:
+        rows = staff.get("/console/cases/", {"search": "卡纸"}).context["rows"]
+    assert [c.summary for c in rows] == ["打印机频繁卡纸"]
+    uses_index = any("string_to_array" in q["sql"] for q in captured.captured_queries)
+    assert uses_index is (connection.vendor == "postgresql")

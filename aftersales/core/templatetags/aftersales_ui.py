@@ -43,15 +43,13 @@ def due_cell(due_at: datetime | None, state: str) -> str:
         label = {"paused": _("paused"), "none": "—"}.get(state, "—")
         return format_html('<span class="sla sla-{}">{}</span>', state, label)
     left = int((due_at - timezone.now()).total_seconds())
+    span = _span(left)
     relative = (
-        _("in %(span)s") % {"span": _span(left)}
-        if left >= 0
-        else _("overdue %(span)s") % {"span": _span(left)}
+        _("in %(span)s") % {"span": span} if left >= 0 else _("overdue %(span)s") % {"span": span}
     )
     return format_html(
-        '<span class="sla sla-{}" title="{}"><time datetime="{}">{}</time> · {}</span>',
+        '<span class="sla sla-{}"><time datetime="{}">{}</time> · {}</span>',
         state,
-        date_format(timezone.localtime(due_at), "DATETIME_FORMAT"),
         due_at.isoformat(),
         date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT"),
         relative,
