@@ -611,7 +611,7 @@ def child_load_ours(args: argparse.Namespace) -> None:
                 severity, summary, description, reported_at, resolution, responded_at,
                 resolved_at, closed_at, reopen_count, version, asset_id, assignee_id, contact_id,
                 contract_id, created_by_id, customer_id, site_id, team_id, arrived_at, cause,
-                cause_confirmed_at, sla_facts, sla_policy_id, sla_due_at, sla_state)
+                cause_confirmed_at, sla_facts, sla_policy_id, sla_due_at, sla_state, search_grams)
             SELECT reported_at,
                 CASE WHEN is_open THEN greatest(reported_at, coalesce(open_responded_at,
                     reported_at)) ELSE reported_at + life END,
@@ -634,7 +634,7 @@ def child_load_ours(args: argparse.Namespace) -> None:
                 facts || jsonb_build_object(
                     'date', to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'),
                     'contract', contract_number, 'asset', serial),
-                policy_id, sla_due_at, sla_state
+                policy_id, sla_due_at, sla_state, ''
             FROM bench_rows ORDER BY reported_at, g
             """
         )

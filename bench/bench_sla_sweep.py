@@ -855,7 +855,7 @@ def load(dbname: str, cases: int, due: int, window_hours: float) -> dict[str, An
             INSERT INTO cases_case (created_at, updated_at, number, status, case_type, channel,
                 severity, summary, description, reported_at, resolution, responded_at,
                 reopen_count, version, asset_id, assignee_id, contract_id, created_by_id,
-                customer_id, team_id, cause, sla_facts, sla_state)
+                customer_id, team_id, cause, sla_facts, sla_state, search_grams)
             SELECT coalesce(d.reported_at, i.reported_at), coalesce(d.reported_at, i.reported_at),
                 'SR-2026-' || CASE WHEN g < 1000000 THEN lpad(g::text, 6, '0') ELSE g::text END,
                 coalesce(d.status, p.status), coalesce(d.case_type, p.case_type),
@@ -869,7 +869,7 @@ def load(dbname: str, cases: int, due: int, window_hours: float) -> dict[str, An
                 coalesce(d.assignee_id, ({agent_ids})[1 + mod(g, {len(fx.agents)})]),
                 CASE WHEN d.num IS NULL THEN p.contract_id ELSE d.contract_id END,
                 ({agent_ids})[1 + mod(g / 7, {len(fx.agents)})], %s, %s, '', '{{}}'::jsonb,
-                'running'
+                'running', ''
             FROM generate_series(1, %s) AS g
             JOIN bench_slot s ON s.slot = {key_slot.format(g=g)}
             JOIN bench_profile p ON p.profile = s.profile

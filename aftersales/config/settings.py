@@ -247,6 +247,8 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Security (production values switch on when DEBUG is off) -----------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache (Redis in production) before the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

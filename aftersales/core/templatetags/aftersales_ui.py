@@ -7,7 +7,6 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -47,11 +46,15 @@ def due_cell(due_at: datetime | None, state: str) -> str:
     relative = (
         _("in %(span)s") % {"span": span} if left >= 0 else _("overdue %(span)s") % {"span": span}
     )
+    local = timezone.localtime(due_at)
     return format_html(
         '<span class="sla sla-{}"><time datetime="{}">{}</time> · {}</span>',
         state,
         due_at.isoformat(),
-        date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT"),
+        # Compact and the same in every language: lists show many of these.
+        local.strftime("%m-%d %H:%M")
+        if local.year == timezone.localdate().year
+        else local.strftime("%Y-%m-%d %H:%M"),
         relative,
     )
 
