@@ -84,9 +84,14 @@ def home(request: HttpRequest) -> HttpResponse:
     intake = board["intake"]
     context = {
         "board": board,
-        "status_rows": [(s, s.label, by_status.get(s.value, 0)) for s in CaseStatus if s in OPEN],  # type: ignore[union-attr]
-        "severity_rows": [(s, s.label, by_severity.get(s.value, 0)) for s in CaseSeverity],  # type: ignore[union-attr]
-        "intake_rows": [(c, c.label, intake.get(c.value, 0)) for c in CaseChannel],  # type: ignore[union-attr]
+        "cases_url": reverse("console:cases"),
+        "status_rows": [
+            (s, str(s.label), by_status.get(s.value, 0))  # type: ignore[union-attr]
+            for s in CaseStatus
+            if s in OPEN
+        ],
+        "severity_rows": [(s, str(s.label), by_severity.get(s.value, 0)) for s in CaseSeverity],  # type: ignore[union-attr]
+        "intake_rows": [(c, str(c.label), intake.get(c.value, 0)) for c in CaseChannel],  # type: ignore[union-attr]
         "intake_total": sum(intake.values()),  # type: ignore[union-attr]
         "open_total": sum(by_status.values()),  # type: ignore[union-attr]
     }
@@ -94,6 +99,20 @@ def home(request: HttpRequest) -> HttpResponse:
     context["intake_max"] = max([n for _c, _l, n in context["intake_rows"]] or [1]) or 1
     context["nav"] = "home"
     return render(request, "console/dashboard.html", context)
+
+
+def _page_size(raw: str | None) -> int:
+    """Return the rows per page asked for with ``?size=``, when it is one we offer."""
+    try:
+        size = int(raw or "")
+    except ValueError:
+        return case_selectors.QUEUE_PAGE_SIZE
+    return size if size in case_selectors.QUEUE_PAGE_SIZES else case_selectors.QUEUE_PAGE_SIZE
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    """Return ``value -> label`` of a choices enum, translated into the active language."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 @staff_required
@@ -109,10 +128,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
         data=data,
         queryset=case_selectors.case_queue(user=request.user, queue=queue),  # type: ignore[arg-type]
     )
+    size = _page_size(request.GET.get("size"))
     if filterset.is_valid():
-        rows, next_token = case_selectors.keyset_page(filterset.qs, after=request.GET.get("after"))
+        rows, next_token = case_selectors.keyset_page(
+            filterset.qs, after=request.GET.get("after"), size=size
+        )
     else:
         rows, next_token = [], None
+    status_labels = _labels(CaseStatus)
+    for case in rows:
+        case.status_label = status_labels.get(case.status, case.status)  # type: ignore[attr-defined]
     params = request.GET.copy()
     params.pop("after", None)
     context = {
@@ -122,11 +147,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "next_token": next_token,
         "base_query": params.urlencode(),
-        "statuses": CaseStatus.choices,
-        "severities": CaseSeverity.choices,
-        "types": CaseType.choices,
-        "channels": CaseChannel.choices,
-        "sla_states": CaseSlaState.choices,
+        "page_size": size,
+        "page_sizes": case_selectors.QUEUE_PAGE_SIZES,
+        # Labels translated once here, not once per option and row in the template.
+        "statuses": list(status_labels.items()),
+        "severities": list(_labels(CaseSeverity).items()),
+        "types": list(_labels(CaseType).items()),
+        "channels": list(_labels(CaseChannel).items()),
+        "sla_states": list(_labels(CaseSlaState).items()),
         "selected": {
             k: data.getlist(k) for k in ("status", "severity", "case_type", "channel", "sla_state")
         },

@@ -108,10 +108,14 @@ def test_list_filters_search_and_queues(staff, make_case, agent, customer):
 def test_list_pages_by_keyset_without_count(staff, make_case):
     with time_machine.travel(at(2026, 11, 2, 10, 0), tick=False):
         created = [make_case() for _ in range(55)]
-    first = staff.get("/console/cases/")
+    default = staff.get("/console/cases/")
+    assert len(default.context["rows"]) == 25
+    assert staff.get("/console/cases/?size=7").context["page_size"] == 25  # not offered
+    first = staff.get("/console/cases/", {"size": "50"})
     assert len(first.context["rows"]) == 50
     token = first.context["next_token"]
-    second = staff.get("/console/cases/", {"after": token})
+    assert "size=50&amp;after=" in first.content.decode()  # the next link keeps the size
+    second = staff.get("/console/cases/", {"after": token, "size": "50"})
     seen = [c.number for c in first.context["rows"]] + [c.number for c in second.context["rows"]]
     assert sorted(seen) == sorted(c.number for c in created)
     assert second.context["next_token"] is None
@@ -124,10 +128,11 @@ def test_list_query_count_does_not_grow_with_rows(staff, make_case, asset, engin
     make_case(asset=asset, assignee=engineer)
     with CaptureQueriesContext(connection) as few:
         staff.get("/console/cases/")
-    for _ in range(30):
+    for _ in range(20):  # still one page (25 rows), so the same page queries run
         make_case(asset=asset, assignee=engineer)
     with CaptureQueriesContext(connection) as many:
-        staff.get("/console/cases/")
+        page = staff.get("/console/cases/")
+    assert len(page.context["rows"]) == 21
     assert len(statements(many)) == len(statements(few))
 
 
@@ -365,3 +370,13 @@ def test_postgresql_narrows_searches_with_the_bigram_index(staff, make_case):
     assert [c.summary for c in rows] == ["打印机频繁卡纸"]
     uses_index = any("string_to_array" in q["sql"] for q in captured.captured_queries)
     assert uses_index is (connection.vendor == "postgresql")
+
+
+def test_list_rows_and_filter_options_escape_and_keep_choices(staff, make_case):
+    make_case(summary='<script>alert("x")</script> 卡纸', severity="C-1")
+    html = staff.get("/console/cases/?severity=C-1&size=50").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; 卡纸" in html
+    assert '<option value="C-1" selected>' in html
+    assert '<option value="C-2">' in html
+    assert '<option value="50" selected>' in html
