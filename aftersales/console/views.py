@@ -39,6 +39,7 @@ from aftersales.customers.models import Contact
 from aftersales.customers.selectors import customer_list_visible_to
 from aftersales.sla.selectors import case_escalations, case_sla_summary, clock_remaining_seconds
 from aftersales.surveys.models import Rating
+from aftersales.surveys.selectors import monthly_satisfaction
 
 QUEUES = ("mine", "team", "all")
 
@@ -435,6 +436,7 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
         "open_count": Case.objects.filter(customer=customer, status__in=OPEN).count(),
         "ratings": list(ratings.select_related("case").order_by("-created_at")[:20]),
         "rating_summary": ratings.aggregate(avg=Avg("score"), n=Count("id")),
+        "rating_trend": monthly_satisfaction(customer=customer, today=today),
         "today": today,
     }
     return render(request, "console/customer_detail.html", context)

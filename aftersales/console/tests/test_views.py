@@ -380,3 +380,18 @@ def test_list_rows_and_filter_options_escape_and_keep_choices(staff, make_case):
     assert '<option value="C-1" selected>' in html
     assert '<option value="C-2">' in html
     assert '<option value="50" selected>' in html
+
+
+def test_customer_file_shows_satisfaction_by_month(staff, make_case, customer):
+    from aftersales.surveys.models import Rating
+
+    with time_machine.travel(at(2026, 11, 20, 10, 0), tick=False):
+        Rating.objects.create(case=make_case(), score=4, created_at=at(2026, 10, 3, 10, 0))
+        Rating.objects.create(case=make_case(), score=5, created_at=at(2026, 10, 9, 10, 0))
+        page = staff.get(f"/console/customers/{customer.code}/")
+    trend = page.context["rating_trend"]
+    assert [row["n"] for row in trend][-2:] == [2, 0]
+    assert trend[-2]["avg"] == 4.5
+    html = page.content.decode()
+    assert "2026-10" in html
+    assert "4.5" in html
