@@ -34,7 +34,8 @@ from aftersales.console.forms import (
     UpdateForm,
 )
 from aftersales.core import clock
-from aftersales.core.errors import Conflict, DomainError
+from aftersales.core.errors import DomainError
+from aftersales.core.pages import report_domain_error
 from aftersales.customers.models import Contact
 from aftersales.customers.selectors import customer_list_visible_to
 from aftersales.sla.selectors import case_escalations, case_sla_summary, clock_remaining_seconds
@@ -58,21 +59,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _domain_error(request: HttpRequest, exc: DomainError) -> None:
-    if isinstance(exc, Conflict) and exc.code == "stale_version":
-        messages.error(
-            request,
-            _(
-                "Someone else changed this case while you were looking at it. Nothing was saved: "
-                "check the changes below and try again."
-            ),
-        )
-        return
-    data = exc.as_data()
-    text = data.get("detail") or "; ".join(str(m) for msgs in data.values() for m in msgs)
-    messages.error(request, text)
 
 
 @staff_required
@@ -214,7 +200,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 if upload:
                     case_services.attachment_add(case=case, by=request.user, upload=upload)  # type: ignore[arg-type]
             except DomainError as exc:
-                _domain_error(request, exc)
+                report_domain_error(request, exc)
             else:
                 due = ", ".join(
                     f"{c.get_target_display()} {c.due_at:%Y-%m-%d %H:%M}"
@@ -316,7 +302,7 @@ def case_reply(request: HttpRequest, number: str) -> HttpResponse:
                 comment=comment,
             )
     except DomainError as exc:
-        _domain_error(request, exc)
+        report_domain_error(request, exc)
     return _back(number)
 
 
@@ -335,7 +321,7 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except DomainError as exc:
-            _domain_error(request, exc)
+            report_domain_error(request, exc)
     else:
         messages.error(request, _("That change could not be read; reload the page."))
     return _back(number)
@@ -360,7 +346,7 @@ def case_update(request: HttpRequest, number: str) -> HttpResponse:
             case=case, by=request.user, changes=changes, expected_version=data["version"]
         )  # type: ignore[arg-type]
     except DomainError as exc:
-        _domain_error(request, exc)
+        report_domain_error(request, exc)
     else:
         if "severity" in changes:
             messages.info(request, _("Severity changed; the service-level clocks were recomputed."))
@@ -378,7 +364,7 @@ def case_escalate(request: HttpRequest, number: str) -> HttpResponse:
                 case=case, by=request.user, reason=form.cleaned_data["reason"]
             )  # type: ignore[arg-type]
         except DomainError as exc:
-            _domain_error(request, exc)
+            report_domain_error(request, exc)
         else:
             messages.success(
                 request,
@@ -404,7 +390,7 @@ def case_attach(request: HttpRequest, number: str) -> HttpResponse:
                 public=form.cleaned_data["public"],
             )
         except DomainError as exc:
-            _domain_error(request, exc)
+            report_domain_error(request, exc)
     else:
         messages.error(request, _("Choose a file to attach."))
     return _back(number)

@@ -30,6 +30,7 @@ from aftersales.catalog.entitlement import entitlement_at
 from aftersales.catalog.selectors import asset_list_visible_to, contract_list_visible_to
 from aftersales.core import clock
 from aftersales.core.errors import DomainError
+from aftersales.core.pages import report_domain_error
 from aftersales.portal.forms import RatingForm, ReasonForm, ReplyForm, RequestForm
 from aftersales.surveys.models import Rating
 from aftersales.surveys.services import case_rate
@@ -46,13 +47,6 @@ def contact_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    data = exc.as_data()
-    messages.error(
-        request, data.get("detail") or "; ".join(str(m) for v in data.values() for m in v)
-    )
 
 
 @contact_required
@@ -93,7 +87,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 for upload in data["files"]:
                     case_services.attachment_add(case=case, by=request.user, upload=upload)  # type: ignore[arg-type]
             except DomainError as exc:
-                _error(request, exc)
+                report_domain_error(request, exc)
             else:
                 response = next((c for c in case.live_sla_clocks if c.target == "response"), None)
                 if response is not None:
@@ -174,7 +168,7 @@ def case_reply(request: HttpRequest, number: str) -> HttpResponse:
             if case.status == CaseStatus.WAITING_CUSTOMER:
                 case_services.case_transition(case=case, to=CaseStatus.IN_PROGRESS, by=request.user)  # type: ignore[arg-type]
         except DomainError as exc:
-            _error(request, exc)
+            report_domain_error(request, exc)
         else:
             messages.success(request, _("Your reply was sent."))
     else:
@@ -189,7 +183,7 @@ def case_confirm(request: HttpRequest, number: str) -> HttpResponse:
     try:
         case_services.case_transition(case=case, to=CaseStatus.CLOSED, by=request.user)  # type: ignore[arg-type]
     except DomainError as exc:
-        _error(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Thank you for confirming. The case is closed."))
     return _back(number)
@@ -211,7 +205,7 @@ def case_reopen(request: HttpRequest, number: str) -> HttpResponse:
             note=form.cleaned_data["reason"],  # type: ignore[arg-type]
         )
     except DomainError as exc:
-        _error(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("The case is open again; we are on it."))
     return _back(number)
@@ -228,7 +222,7 @@ def case_escalate(request: HttpRequest, number: str) -> HttpResponse:
     try:
         case_services.case_escalate(case=case, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
     except DomainError as exc:
-        _error(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Escalated to the regional service supervisor."))
     return _back(number)
@@ -250,7 +244,7 @@ def case_rating(request: HttpRequest, number: str) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        _error(request, exc)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Thank you for your rating."))
     return _back(number)
