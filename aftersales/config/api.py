@@ -1,6 +1,6 @@
 """The REST API router: every app's viewsets under /api/v1/."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from aftersales.accounts.api.views import UserViewSet
@@ -33,5 +33,8 @@ router.register("escalation-rules", EscalationRuleViewSet, basename="escalation-
 
 urlpatterns = [
     path("cases/<str:number>/rating/", CaseRatingView.as_view(), name="case-rating"),
+    path("", include("aftersales.mailin.api.urls")),
+    path("", include("aftersales.channels.api.urls")),
+    path("", include("aftersales.notifications.api.urls")),
     *router.urls,
 ]

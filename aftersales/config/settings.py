@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "aftersales.cases",
     "aftersales.sla",
     "aftersales.notifications",
+    "aftersales.mailin",
+    "aftersales.channels",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",
@@ -285,6 +287,12 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.cases.tasks.idempotency_records_purge_task", 3600),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
+
+# --- E-mail intake (aftersales.mailin) ----------------------------------------------------------
+
+# --- Phone, SMS and chat (aftersales.channels) -------------------------------------------------
+
+# --- Notifications out (aftersales.notifications) ----------------------------------------------
 
 # Service levels: statuses in which clocks stand still, and the sweep's batch size.
 SLA_PAUSING_STATUSES = env.list("SLA_PAUSING_STATUSES", default=["waiting_customer"])
