@@ -93,3 +93,26 @@ def site_update(*, by: User, site: Site, data: dict[str, Any]) -> Site:
     """Change a site's name, address or region."""
     ensure_capability(by, Capability.MANAGE_CUSTOMERS)
     return model_update(instance=site, fields=SITE_FIELDS, data=data)[0]
+
+
+UNASSIGNED_CODE = "UNASSIGNED"
+
+
+def customer_unassigned() -> Customer:
+    """Return the customer that holds requests from senders nobody recognised yet (an e-mail,
+    an SMS or a call from an unknown address or number), creating it (and its region) on first
+    use. Agents move such a case to the right customer once they know who wrote."""
+    from django.utils.translation import gettext
+
+    customer = Customer.objects.filter(code=UNASSIGNED_CODE).first()
+    if customer is not None:
+        return customer
+    with transaction.atomic():
+        region, _created = Region.objects.get_or_create(
+            code=UNASSIGNED_CODE, defaults={"name": gettext("Unassigned")}
+        )
+        customer, _created = Customer.objects.get_or_create(
+            code=UNASSIGNED_CODE,
+            defaults={"name": gettext("Unassigned senders"), "region": region},
+        )
+    return customer
