@@ -18,3 +18,8 @@ class ServiceStage(models.TextChoices):
     TRIAL_OPERATION = "trial_operation", _("Trial operation")
     IN_WARRANTY = "in_warranty", _("In warranty")
     OUT_OF_WARRANTY = "out_of_warranty", _("Out of warranty")
+
+
+class CoverageKind(models.TextChoices):
+    HARDWARE = "hardware", _("Hardware warranty")
+    SOFTWARE = "software", _("Software upgrades")

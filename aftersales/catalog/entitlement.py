@@ -1,17 +1,19 @@
 """What an asset is entitled to on a date: service level, warranty, upgrades, service stage.
 
-Pure functions over an asset and its contract (no queries of their own), shared by the API, SLA
-policy selection and the pages.
+Functions over an asset, its contract and its warranty extensions, shared by the API, SLA policy
+selection and the pages. The only query is for the asset's extensions, and none when they are
+prefetched (``prefetch_related("warranty_extensions")``) or passed in.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from aftersales.catalog.choices import ServiceStage, WarrantyStart
+from aftersales.catalog.choices import CoverageKind, ServiceStage, WarrantyStart
 
 # Without a contract the seed's standard promise holds: one year from the purchase date.
 DEFAULT_WARRANTY_MONTHS = 12
@@ -70,11 +72,39 @@ class Entitlement:
         }
 
 
-def _period(start: date | None, months: int, at: date) -> Period:
+def _base_interval(start: date | None, months: int) -> tuple[date, date] | None:
     if start is None or months <= 0:
-        return Period(active=False, start=start if months > 0 else None, end=None)
-    end = add_months(start, months) - timedelta(days=1)
-    return Period(active=start <= at <= end, start=start, end=end)
+        return None
+    return start, add_months(start, months) - timedelta(days=1)
+
+
+def coverage(intervals: Iterable[tuple[date, date]], at: date) -> Period:
+    """Return the coverage on ``at`` from covered intervals (first and last covered days).
+
+    Touching or overlapping intervals merge into one period. When ``at`` lies in a period that
+    period is returned, active; otherwise the latest period that ended before ``at`` (or, before
+    any coverage, the first one), inactive. No intervals: inactive with no dates.
+    """
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    if not merged:
+        return Period(active=False, start=None, end=None)
+    for start, end in merged:
+        if start <= at <= end:
+            return Period(active=True, start=start, end=end)
+    ended = [m for m in merged if m[1] < at]
+    start, end = ended[-1] if ended else merged[0]
+    return Period(active=False, start=start, end=end)
+
+
+def _extensions_of(asset: Any) -> list[Any]:
+    if getattr(asset, "pk", None) is None:
+        return []
+    return list(asset.warranty_extensions.all())
 
 
 def contract_active_on(contract: Any, at: date) -> bool:
@@ -86,16 +116,19 @@ def contract_active_on(contract: Any, at: date) -> bool:
     )
 
 
-def entitlement_at(asset: Any, at: date, *, contract: Any = None) -> Entitlement:
+def entitlement_at(
+    asset: Any, at: date, *, contract: Any = None, extensions: Iterable[Any] | None = None
+) -> Entitlement:
     """Return what ``asset`` is entitled to on ``at``.
 
     The contract (``asset.contract`` unless given) sets the service level while it is in force,
     and the warranty basis and terms: hardware warranty and software upgrades count from the
     purchase date or from the final acceptance date (not yet started while acceptance is
     pending). Without a contract the warranty is one year from purchase and there is no upgrade
-    entitlement. The service stage follows: in warranty, out of warranty, or — before the
-    warranty starts — trial operation after installation, installation after delivery, else
-    supply and acceptance.
+    entitlement. Recorded extensions and renewals (``WarrantyExtension``) add their periods; a
+    gap between periods is uncovered. The service stage follows: in warranty, out of warranty,
+    or — before the warranty starts — trial operation after installation, installation after
+    delivery, else supply and acceptance.
     """
     contract = contract if contract is not None else asset.contract
     if contract is not None:
@@ -104,8 +137,19 @@ def entitlement_at(asset: Any, at: date, *, contract: Any = None) -> Entitlement
     else:
         basis, hw_months, sw_months = WarrantyStart.PURCHASE, DEFAULT_WARRANTY_MONTHS, 0
     start = asset.purchase_date if basis == WarrantyStart.PURCHASE else asset.final_acceptance_date
-    hardware = _period(start, hw_months, at)
-    software = _period(start, sw_months, at)
+    extra = _extensions_of(asset) if extensions is None else list(extensions)
+    periods: dict[str, list[tuple[date, date]]] = {
+        CoverageKind.HARDWARE: [],
+        CoverageKind.SOFTWARE: [],
+    }
+    for kind, months in ((CoverageKind.HARDWARE, hw_months), (CoverageKind.SOFTWARE, sw_months)):
+        base = _base_interval(start, months)
+        if base is not None:
+            periods[kind].append(base)
+    for row in extra:
+        periods[row.kind].append((row.start, row.end))
+    hardware = coverage(periods[CoverageKind.HARDWARE], at)
+    software = coverage(periods[CoverageKind.SOFTWARE], at)
     if hardware.active:
         stage = ServiceStage.IN_WARRANTY
     elif hardware.start is not None and hardware.end is not None and at > hardware.end:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.catalog.choices import ServiceLevel, WarrantyStart
+from aftersales.catalog.choices import CoverageKind, ServiceLevel, WarrantyStart
 from aftersales.core.models import TimeStampedModel
 from aftersales.customers.models import Customer, Region, Site, code_validator
 
@@ -149,3 +150,84 @@ class Asset(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.serial_number
+
+
+class WarrantyExtension(models.Model):
+    """An extension or renewal of an asset's hardware warranty or software-upgrade entitlement.
+
+    Each row covers ``start`` to ``end`` (the last covered day) on top of what the contract gives;
+    rows are never changed or deleted, so they are the record of who extended what, and why.
+    """
+
+    asset = models.ForeignKey(
+        Asset,
+        verbose_name=_("asset"),
+        on_delete=models.CASCADE,
+        related_name="warranty_extensions",
+    )
+    kind = models.CharField(_("coverage"), max_length=20, choices=CoverageKind.choices)
+    start = models.DateField(_("first covered day"))
+    end = models.DateField(_("last covered day"))
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("An order or quote number.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("warranty extension")
+        verbose_name_plural = _("warranty extensions")
+        ordering = ["asset", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="catalog_extension_end_not_before_start",
+                violation_error_message=_("The last covered day must not be before the first."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.kind} {self.start}..{self.end}"
+
+
+class ContractRenewal(models.Model):
+    """A renewal of a service contract: its new end date (and level), who renewed it and why."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="renewals"
+    )
+    previous_end_date = models.DateField(_("previous end date"), null=True, blank=True)
+    new_end_date = models.DateField(_("new end date"))
+    previous_service_level = models.CharField(
+        _("previous service level"), max_length=10, choices=ServiceLevel.choices
+    )
+    new_service_level = models.CharField(
+        _("new service level"), max_length=10, choices=ServiceLevel.choices
+    )
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("renewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("renewed at"))
+
+    class Meta:
+        verbose_name = _("contract renewal")
+        verbose_name_plural = _("contract renewals")
+        ordering = ["contract", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} -> {self.new_end_date}"

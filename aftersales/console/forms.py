@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import STAFF_ROLES
 from aftersales.accounts.models import Team, User
 from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
+from aftersales.catalog.choices import CoverageKind, ServiceLevel
 from aftersales.catalog.models import Asset
 from aftersales.customers.models import Contact, Customer, Site
 
@@ -135,3 +136,41 @@ class AttachForm(forms.Form):
         coerce=lambda v: v == "1",
         initial="1",
     )
+
+
+class ExtensionForm(forms.Form):
+    """Extend or renew an asset's hardware warranty or software-upgrade entitlement."""
+
+    kind = forms.ChoiceField(label=_("Coverage"), choices=CoverageKind.choices)
+    start = forms.DateField(
+        label=_("First covered day"),
+        required=False,
+        help_text=_("Empty: the day after the current coverage ends (today if it has lapsed)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("Last covered day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
+
+
+class RenewalWindowForm(forms.Form):
+    within = forms.IntegerField(label=_("Ending within (days)"), min_value=0, max_value=3650)
+
+
+class RenewForm(forms.Form):
+    """Renew a service contract to a new end date."""
+
+    end_date = forms.DateField(
+        label=_("New end date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    service_level = forms.ChoiceField(
+        label=_("Service level"),
+        choices=[("", _("unchanged")), *ServiceLevel.choices],
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=100)

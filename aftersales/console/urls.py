@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.console import views
+from aftersales.console import views, views_coverage
 
 app_name = "console"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("cases/<str:number>/attach/", views.case_attach, name="case-attach"),
     path("customers/<str:code>/", views.customer_detail, name="customer"),
     path("assets/<str:serial>/", views.asset_detail, name="asset"),
+    path("assets/<str:serial>/extend/", views_coverage.asset_extend, name="asset-extend"),
+    path("renewals/", views_coverage.renewals, name="renewals"),
+    path("contracts/<str:number>/renew/", views_coverage.contract_renew, name="contract-renew"),
 ]

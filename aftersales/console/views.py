@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases import selectors as case_selectors
 from aftersales.cases import services as case_services
 from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseSlaState, CaseStatus, CaseType
@@ -24,11 +25,12 @@ from aftersales.cases.filters import CaseFilterSet
 from aftersales.cases.models import Case
 from aftersales.cases.transitions import OPEN, allowed_from
 from aftersales.catalog.entitlement import entitlement_at
-from aftersales.catalog.selectors import asset_list_visible_to
+from aftersales.catalog.selectors import asset_extensions, asset_list_visible_to
 from aftersales.console.forms import (
     AttachForm,
     CaseNewForm,
     EscalateForm,
+    ExtensionForm,
     ReplyForm,
     TransitionForm,
     UpdateForm,
@@ -405,7 +407,9 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     today = clock.today()
     assets = list(
-        customer.assets.select_related("product", "contract", "site").order_by("serial_number")
+        customer.assets.select_related("product", "contract", "site")
+        .prefetch_related("warranty_extensions")
+        .order_by("serial_number")
     )
     cases = list(
         case_selectors.case_list_for_api(user=request.user)  # type: ignore[arg-type]
@@ -440,8 +444,16 @@ def asset_detail(request: HttpRequest, serial: str) -> HttpResponse:
         .filter(asset=asset)
         .order_by("-reported_at")[:100]
     )
-    return render(
-        request,
-        "console/asset_detail.html",
-        {"asset": asset, "entitlement": entitlement_at(asset, clock.today()), "cases": cases},
-    )
+    extensions = list(asset_extensions(asset=asset))
+    context = {
+        "asset": asset,
+        "entitlement": entitlement_at(asset, clock.today(), extensions=extensions),
+        "cases": cases,
+        "extensions": extensions,
+        "extend_form": (
+            ExtensionForm(prefix="extend")
+            if has_capability(request.user, Capability.MANAGE_CONTRACTS)
+            else None
+        ),
+    }
+    return render(request, "console/asset_detail.html", context)

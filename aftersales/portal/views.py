@@ -254,7 +254,11 @@ def case_rating(request: HttpRequest, number: str) -> HttpResponse:
 def assets(request: HttpRequest) -> HttpResponse:
     """The organisation's units with their warranty and service level, and its contracts."""
     today = clock.today()
-    units = asset_list_visible_to(user=request.user).order_by("serial_number")
+    units = (
+        asset_list_visible_to(user=request.user)
+        .prefetch_related("warranty_extensions")
+        .order_by("serial_number")
+    )
     return render(
         request,
         "portal/assets.html",

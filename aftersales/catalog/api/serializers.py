@@ -5,7 +5,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from aftersales.catalog.models import Asset, Contract, Product
+from aftersales.catalog.choices import CoverageKind, ServiceLevel
+from aftersales.catalog.models import Asset, Contract, ContractRenewal, Product, WarrantyExtension
 from aftersales.core.api import ImmutableFieldsMixin
 from aftersales.customers.models import Customer, Region, Site
 
@@ -97,7 +98,11 @@ class AssetSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
     )
     product_name = serializers.CharField(source="product.name", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    has_contract = serializers.SerializerMethodField()
     immutable_fields = ("serial_number",)
+
+    def get_has_contract(self, obj: Asset) -> bool:
+        return obj.contract_id is not None
 
     class Meta:
         model = Asset
@@ -109,6 +114,7 @@ class AssetSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
             "customer_name",
             "site",
             "contract",
+            "has_contract",
             "purchase_date",
             "delivery_date",
             "installation_date",
@@ -143,3 +149,47 @@ class EntitlementSerializer(serializers.Serializer):
     stage = serializers.CharField()
     hardware_warranty = PeriodSerializer()
     software_upgrades = PeriodSerializer()
+
+
+class _ByUserMixin(serializers.Serializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+
+class WarrantyExtensionSerializer(_ByUserMixin, serializers.ModelSerializer):
+    """An extension or renewal of an asset's coverage (write: kind, end, reason; start optional)."""
+
+    kind = serializers.ChoiceField(choices=CoverageKind.choices)
+    start = serializers.DateField(required=False, allow_null=True)
+
+    class Meta:
+        model = WarrantyExtension
+        fields = ["id", "kind", "start", "end", "reason", "reference", "created_by", "created_at"]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+
+class ContractRenewalSerializer(_ByUserMixin, serializers.ModelSerializer):
+    class Meta:
+        model = ContractRenewal
+        fields = [
+            "id",
+            "previous_end_date",
+            "new_end_date",
+            "previous_service_level",
+            "new_service_level",
+            "reason",
+            "reference",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ContractRenewInputSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+    service_level = serializers.ChoiceField(choices=ServiceLevel.choices, required=False)
+    reason = serializers.CharField()
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ExpiringQuerySerializer(serializers.Serializer):
+    within = serializers.IntegerField(required=False, min_value=0, max_value=3650)

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,10 +13,14 @@ from aftersales.accounts.permissions import Capability, RoleWritePermission
 from aftersales.catalog import selectors, services
 from aftersales.catalog.api.serializers import (
     AssetSerializer,
+    ContractRenewalSerializer,
+    ContractRenewInputSerializer,
     ContractSerializer,
     EntitlementQuerySerializer,
     EntitlementSerializer,
+    ExpiringQuerySerializer,
     ProductSerializer,
+    WarrantyExtensionSerializer,
 )
 from aftersales.catalog.entitlement import entitlement_at
 from aftersales.catalog.models import Asset, Contract, Product
@@ -81,6 +86,57 @@ class ContractViewSet(ServiceViewSet):
     update_kwarg = "contract"
     cursor_ordering = "number"
 
+    # At most this many contracts in one expiring list (the window is the real limit).
+    EXPIRING_LIMIT = 1000
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "within", OpenApiTypes.INT, description="Days ahead (default: the setting)."
+            )
+        ],
+        responses=ContractSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def expiring(self, request: Request) -> Response:
+        """List the contracts in force that end within N days, soonest first (for renewal)."""
+        query = ExpiringQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        within = query.validated_data.get("within")
+        within = selectors.renewal_notice_days() if within is None else within
+        rows = list(
+            selectors.contracts_expiring(
+                user=request.user, today=clock.today(), within_days=within
+            )[: self.EXPIRING_LIMIT + 1]
+        )
+        return Response(
+            {
+                "within_days": within,
+                "truncated": len(rows) > self.EXPIRING_LIMIT,
+                "results": ContractSerializer(
+                    rows[: self.EXPIRING_LIMIT], many=True, context={"request": request}
+                ).data,
+            }
+        )
+
+    @extend_schema(request=ContractRenewInputSerializer, responses=ContractRenewalSerializer)
+    @action(detail=True, methods=["post"])
+    def renew(self, request: Request, number: str | None = None) -> Response:
+        """Renew the contract to a new end date (supervisors and administrators)."""
+        contract = self.get_object()
+        data = ContractRenewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        renewal = services.contract_renew(by=request.user, contract=contract, **data.validated_data)
+        return Response(ContractRenewalSerializer(renewal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ContractRenewalSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def renewals(self, request: Request, number: str | None = None) -> Response:
+        """The contract's renewals, oldest first."""
+        contract = self.get_object()
+        rows = selectors.contract_renewals(contract=contract)
+        return Response(ContractRenewalSerializer(rows, many=True).data)
+
 
 class AssetFilterSet(django_filters.FilterSet):
     customer = django_filters.CharFilter(field_name="customer__code")
@@ -130,3 +186,21 @@ class AssetViewSet(ServiceViewSet):
         query.is_valid(raise_exception=True)
         at = query.validated_data.get("at") or clock.today()
         return Response(entitlement_at(asset, at).as_dict())
+
+    @extend_schema(methods=["GET"], responses=WarrantyExtensionSerializer(many=True), request=None)
+    @extend_schema(
+        methods=["POST"],
+        request=WarrantyExtensionSerializer,
+        responses=WarrantyExtensionSerializer,
+    )
+    @action(detail=True, methods=["get", "post"])
+    def extensions(self, request: Request, serial_number: str | None = None) -> Response:
+        """The asset's warranty extensions and renewals; POST records one (supervisors)."""
+        asset = self.get_object()
+        if request.method == "GET":
+            rows = selectors.asset_extensions(asset=asset)
+            return Response(WarrantyExtensionSerializer(rows, many=True).data)
+        data = WarrantyExtensionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.warranty_extend(by=request.user, asset=asset, **data.validated_data)
+        return Response(WarrantyExtensionSerializer(row).data, status=status.HTTP_201_CREATED)
