@@ -36,5 +36,8 @@ urlpatterns = [
     path("", include("aftersales.mailin.api.urls")),
     path("", include("aftersales.channels.api.urls")),
     path("", include("aftersales.notifications.api.urls")),
+    path("", include("aftersales.warranty.api.urls")),
+    path("", include("aftersales.returns.api.urls")),
+    path("", include("aftersales.complaints.api.urls")),
     *router.urls,
 ]

@@ -8,6 +8,7 @@ class SlaTargetKind(models.TextChoices):
     CONFIRM = "confirm", _("Fault cause confirmed")
     RESTORE = "restore", _("Service restored")
     FOLLOW_UP = "follow_up", _("Follow-up service")
+    REMEDY = "remedy", _("Remedy carried out")
 
 
 class ClockState(models.TextChoices):
@@ -53,3 +54,6 @@ class EscalationRecipient(models.TextChoices):
 
 # Targets whose clock starts when the case is reported; follow-up starts on resolution.
 STARTS_ON_RESOLUTION = frozenset({SlaTargetKind.FOLLOW_UP})
+# Targets whose clock another feature starts with ``sla_start_target`` (a warranty claim's
+# remedy starts on the supervisor's decision).
+STARTS_ON_EVENT = frozenset({SlaTargetKind.REMEDY})

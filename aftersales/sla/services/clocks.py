@@ -20,6 +20,7 @@ from aftersales.cases.choices import CaseSlaState
 from aftersales.core import clock as core_clock
 from aftersales.sla import clockmath
 from aftersales.sla.choices import (
+    STARTS_ON_EVENT,
     STARTS_ON_RESOLUTION,
     ClockEventKind,
     ClockState,
@@ -214,7 +215,7 @@ def _plan_clocks(case: Any, decision: Decision, config: SlaConfig, now: datetime
         targets_for(decision.policy, case.severity, config=config).items(),
         key=lambda kv: TARGET_ORDER[kv[0]],
     ):
-        if kind in STARTS_ON_RESOLUTION:
+        if kind in STARTS_ON_RESOLUTION or kind in STARTS_ON_EVENT:
             continue
         clock = SlaClock(
             case=case,
@@ -355,6 +356,28 @@ def sla_meet(
     return met
 
 
+def sla_start_target(
+    *, case: Any, target: str, by: Any, at: datetime | None = None, reason: str = ""
+) -> SlaClock | None:
+    """Start the clock for ``target`` now (a target that starts on an event, not on report).
+
+    Returns the new clock, or ``None`` when the case's policy sets no such target or a clock for
+    it already runs or ran (starting twice never restarts a promise).
+    """
+    at = at or core_clock.now()
+    policy = case.sla_policy
+    if policy is None:
+        return None
+    spec = targets_for(policy, case.severity).get(target)
+    if spec is None or target in _live_clocks(case):
+        return None
+    clock = _start_clock(
+        case=case, target=spec, policy=policy, start=at, now=at, by=by, reason=reason
+    )
+    _sync_case(case)
+    return clock
+
+
 def sla_on_transition(
     *, case: Any, from_status: str, to_status: str, by: Any, at: datetime, reopening: bool
 ) -> None:
@@ -431,7 +454,11 @@ def _resolve(*, case: Any, by: Any, at: datetime) -> None:
     moot, and starts the follow-up clock."""
     reason = _("case resolved")
     _meet_targets(
-        case=case, targets=[T.RESTORE, T.RESPONSE, T.CONFIRM], by=by, at=at, reason=reason
+        case=case,
+        targets=[T.RESTORE, T.RESPONSE, T.CONFIRM, T.REMEDY],
+        by=by,
+        at=at,
+        reason=reason,
     )
     live = _live_clocks(case)
     onsite = live.get(T.ONSITE)
@@ -502,6 +529,8 @@ def sla_recompute(*, case: Any, by: Any, reason: str, now: datetime | None = Non
         target, clock = wanted.get(kind), live.get(kind)
         if clock is None and target is not None:
             if kind in STARTS_ON_RESOLUTION and case.status not in ("resolved", "closed"):
+                continue
+            if kind in STARTS_ON_EVENT:
                 continue
             start = (
                 case.resolved_at

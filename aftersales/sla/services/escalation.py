@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.notifications.models import NotificationKind
-from aftersales.notifications.services import notifications_build, notifications_save
+from aftersales.notifications.services import event_emit, notifications_build, notifications_save
 from aftersales.sla.choices import (
     EscalationRecipient,
 )
@@ -98,6 +98,14 @@ def escalation_create_manual(*, case: Any, by: Any, reason: str, at: datetime) -
             ),
         )
     )
+    event_emit(
+        kind=NotificationKind.ESCALATION,
+        case=case,
+        actor=by,
+        at=at,
+        dedupe_key=f"escalation:{escalation.pk}",
+        data={"level": level, "manual": True, "reason": reason},
+    )
     return escalation
 
 
@@ -108,4 +116,5 @@ _TARGET_LABELS = {
     T.CONFIRM: gettext_lazy("cause confirmation"),
     T.RESTORE: gettext_lazy("restoration"),
     T.FOLLOW_UP: gettext_lazy("follow-up"),
+    T.REMEDY: gettext_lazy("remedy"),
 }

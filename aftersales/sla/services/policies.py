@@ -25,7 +25,7 @@ T = SlaTargetKind
 
 # The order in which a case's promises fall due, for display.
 TARGET_ORDER = {
-    t: i for i, t in enumerate([T.RESPONSE, T.ONSITE, T.CONFIRM, T.RESTORE, T.FOLLOW_UP])
+    t: i for i, t in enumerate([T.RESPONSE, T.ONSITE, T.CONFIRM, T.RESTORE, T.REMEDY, T.FOLLOW_UP])
 }
 
 

@@ -17,7 +17,12 @@ from aftersales.calendars.selectors import calendar_spec
 from aftersales.cases.choices import CaseSlaState
 from aftersales.core import clock as core_clock
 from aftersales.notifications.models import NotificationKind
-from aftersales.notifications.services import notifications_build, notifications_save
+from aftersales.notifications.services import (
+    event_build,
+    events_save,
+    notifications_build,
+    notifications_save,
+)
 from aftersales.sla import clockmath
 from aftersales.sla.choices import (
     ClockEventKind,
@@ -122,6 +127,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
     breached_cases: set[int] = set()
     warned_cases: set[int] = set()
     notices = []
+    outbox = []  # the same moments as notification events (webhooks, the on-call person)
     CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
     case_events = []
     for clock in clocks:
@@ -164,6 +170,15 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
                     case.summary,
                 ),
             )
+            outbox.append(
+                event_build(
+                    kind=NotificationKind.SLA_BREACH,
+                    case=case,
+                    at=now,
+                    dedupe_key=f"breach:{clock.pk}:{clock.breached_at.isoformat()}",
+                    data={"target": clock.target, "due_at": clock.due_at.isoformat()},
+                )
+            )
         elif (
             clock.warned_at is None
             and clock.breached_at is None
@@ -203,6 +218,15 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
                     },
                     case.summary,
                 ),
+            )
+            outbox.append(
+                event_build(
+                    kind=NotificationKind.SLA_WARNING,
+                    case=case,
+                    at=now,
+                    dedupe_key=f"warning:{clock.pk}:{clock.due_at.isoformat()}",
+                    data={"target": clock.target, "due_at": clock.due_at.isoformat()},
+                )
             )
         for rule in rules:
             if rule.level <= clock.escalation_level or used < d + rule.after_minutes * 60:
@@ -264,9 +288,19 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> int:
                 e.case.summary,
             ),
         )
+        outbox.append(
+            event_build(
+                kind=NotificationKind.ESCALATION,
+                case=escalation.case,
+                at=now,
+                dedupe_key=f"escalation:{escalation.pk}",
+                data={"level": escalation.level, "target": escalation.clock.target},
+            )
+        )
     SlaClockEvent.objects.bulk_create(events)
     CaseEvent.objects.bulk_create(case_events)
     result.notifications += notifications_save(notices)
+    events_save(outbox)
     return len(clocks)
 
 

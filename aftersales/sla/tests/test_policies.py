@@ -20,6 +20,8 @@ def test_defaults_ship_with_migrate(db):
         "fault-7x24",
         "fault",
         "default",
+        "warranty-claim",
+        "complaint",
     }
     premium = SlaPolicy.objects.get(code="fault-7x24")
     rows = sorted((t.target, t.severity, t.minutes, t.calendar.code) for t in premium.targets.all())
@@ -32,8 +34,17 @@ def test_defaults_ship_with_migrate(db):
         ("response", "", 120, "24x7"),
         ("restore", "", 2880, "24x7"),
     ]
+    claim = SlaPolicy.objects.get(code="warranty-claim")
+    assert claim.case_type == "warranty_claim"
+    assert sorted((t.target, t.minutes, t.calendar.code) for t in claim.targets.all()) == [
+        ("follow_up", 4320, "24x7"),
+        ("remedy", 4320, "24x7"),
+        ("response", 1440, "24x7"),
+    ]
     ladder = sorted(
-        EscalationRule.objects.values_list("severity", "level", "after_minutes", "recipients")
+        EscalationRule.objects.filter(target="confirm").values_list(
+            "severity", "level", "after_minutes", "recipients"
+        )
     )
     assert ladder == [
         ("C-1", 1, 0, ["assignee", "regional_supervisor"]),
