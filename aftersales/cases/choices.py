@@ -58,6 +58,10 @@ class CaseEventKind(models.TextChoices):
     NOTIFIED = "notified", _("Notification")
     ATTACHED = "attached", _("File attached")
     RATED = "rated", _("Service rated")
+    CLAIM = "claim", _("Warranty claim")
+    QUOTE = "quote", _("Quote")
+    RETURN = "return", _("Return or exchange")
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class CaseSlaState(models.TextChoices):
