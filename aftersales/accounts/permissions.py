@@ -24,6 +24,8 @@ class Capability(StrEnum):
     WORK_CASES = "work_cases"  # edit, assign, move through the lifecycle
     COMMENT_CASES = "comment_cases"
     INTERNAL_COMMENTS = "internal_comments"
+    # Decide warranty claims, approve returns and compensation (the seed: the supervisor's call).
+    DECIDE_CLAIMS = "decide_claims"
 
 
 _STAFF = {R.ADMIN, R.SUPERVISOR, R.AGENT, R.ENGINEER, R.PARTS_CLERK, R.INSPECTOR}
@@ -40,6 +42,7 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.WORK_CASES: frozenset({R.ADMIN, R.SUPERVISOR, R.AGENT, R.ENGINEER}),
     Capability.COMMENT_CASES: frozenset(_STAFF | {R.CUSTOMER_CONTACT}),
     Capability.INTERNAL_COMMENTS: frozenset(_STAFF),
+    Capability.DECIDE_CLAIMS: frozenset({R.ADMIN, R.SUPERVISOR}),
 }
 
 
