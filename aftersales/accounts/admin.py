@@ -18,12 +18,23 @@ class UserAdmin(DjangoUserAdmin):
         "last_login",
     )
     list_filter = ("role", "is_active", "language")
-    search_fields = ("username", "first_name", "last_name", "email", "phone", "customer__name")
+    search_fields = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "phone_extension",
+        "customer__name",
+    )
     autocomplete_fields = ("customer",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Role"), {"fields": ("role", "customer")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone")}),
+        (
+            _("Personal info"),
+            {"fields": ("first_name", "last_name", "email", "phone", "phone_extension")},
+        ),
         (_("Preferences"), {"fields": ("language", "timezone")}),
         (
             _("Status"),

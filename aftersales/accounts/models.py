@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,21 @@ class User(AbstractUser):
         help_text=_("Required for, and only for, customer contacts."),
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_extension = models.CharField(
+        _("phone extension"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Za-z_.-]+$",
+                _("Use digits, letters, dots, dashes and underscores only."),
+            )
+        ],
+        help_text=_(
+            "The extension on the call-center system (CTI): incoming calls to it pop up on this "
+            "person's console."
+        ),
+    )
     language = models.CharField(
         _("language"),
         max_length=10,
@@ -73,7 +89,13 @@ class User(AbstractUser):
                 violation_error_message=_(
                     "A customer is required for, and only for, customer contacts."
                 ),
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["phone_extension"],
+                condition=~models.Q(phone_extension=""),
+                name="accounts_user_unique_phone_extension",
+                violation_error_message=_("Another user already has this phone extension."),
+            ),
         ]
 
     @property

@@ -25,6 +25,7 @@ USER_EDITABLE_FIELDS = (
     "first_name",
     "last_name",
     "phone",
+    "phone_extension",
     "is_active",
 )
 

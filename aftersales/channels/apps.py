@@ -6,3 +6,6 @@ class ChannelsConfig(AppConfig):
     name = "aftersales.channels"
     label = "channels"
     verbose_name = _("Phone, SMS and chat")
+
+    def ready(self) -> None:
+        from aftersales.channels import signals  # noqa: F401 (connects the receivers)

@@ -285,12 +285,31 @@ CASES_ATTACHMENT_MAX_BYTES = env.int("CASES_ATTACHMENT_MAX_BYTES", default=20 * 
 AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.sla.tasks.sla_sweep_task", 60),
     ("aftersales.cases.tasks.idempotency_records_purge_task", 3600),
+    ("aftersales.channels.tasks.webhook_events_purge_task", 3600),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
 
 # --- E-mail intake (aftersales.mailin) ----------------------------------------------------------
 
 # --- Phone, SMS and chat (aftersales.channels) -------------------------------------------------
+# Shared secrets of the CTI (call-center) and SMS-gateway webhooks (HMAC-SHA256 signatures, see
+# docs/API.md). Empty: the webhook refuses every request (503) until a secret is configured.
+CHANNELS_CTI_SECRET = env.str("CHANNELS_CTI_SECRET", default="")
+CHANNELS_SMS_SECRET = env.str("CHANNELS_SMS_SECRET", default="")
+# A signed request older or newer than this (seconds) is refused as a possible replay.
+CHANNELS_SIGNATURE_TOLERANCE_SECONDS = env.int("CHANNELS_SIGNATURE_TOLERANCE_SECONDS", default=300)
+# Webhook event ids are remembered this long (days) to answer retried deliveries.
+CHANNELS_EVENT_RETENTION_DAYS = env.int("CHANNELS_EVENT_RETENTION_DAYS", default=30)
+# The area code (without the trunk 0, e.g. "21" for Shanghai) that completes 7-8 digit local
+# landline numbers; empty: local numbers are matched as dialled.
+CHANNELS_LOCAL_AREA_CODE = env.str("CHANNELS_LOCAL_AREA_CODE", default="")
+# Calls older than this (hours) never pop up (their end event may have been lost).
+CHANNELS_CALL_STALE_HOURS = env.int("CHANNELS_CALL_STALE_HOURS", default=4)
+# How often (seconds) the console asks for screen-pops and waiting chats, and chats for messages.
+CHANNELS_POLL_SECONDS = env.int("CHANNELS_POLL_SECONDS", default=3)
+# Longest chat message (characters).
+CHANNELS_CHAT_MAX_CHARS = env.int("CHANNELS_CHAT_MAX_CHARS", default=2000)
+
 
 # --- Notifications out (aftersales.notifications) ----------------------------------------------
 

@@ -29,6 +29,7 @@ class UserSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "phone",
+            "phone_extension",
             "is_active",
             "is_service_director",
             "date_joined",
@@ -58,6 +59,7 @@ class MeSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "phone",
+            "phone_extension",
             "capabilities",
         ]
         read_only_fields = [
@@ -68,6 +70,7 @@ class MeSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "phone",
+            "phone_extension",
         ]
 
     def get_capabilities(self, obj: User) -> list[str]:
