@@ -22,6 +22,7 @@ from aftersales.catalog.choices import ServiceLevel, WarrantyStart
 from aftersales.catalog.models import Asset, Contract, Product
 from aftersales.catalog.services import asset_create, contract_create, product_create
 from aftersales.core import clock
+from aftersales.core.errors import DomainError
 from aftersales.customers.models import Contact, Customer, Region, Site
 from aftersales.customers.services import (
     contact_create,
@@ -420,6 +421,8 @@ def demo_load(
                     case=case, by=actor, body="内部备注：备件已从华东库发出。", public=False
                 )
 
+    _demo_warranty(now=now, assets=assets, contracts=contracts, supervisors=supervisors)
+
     return DemoSummary(
         users=User.objects.count(),
         customers=len(customers),
@@ -427,3 +430,79 @@ def demo_load(
         contracts=sum(len(c) for c in contracts.values()),
         cases=case_count,
     )
+
+
+def _demo_warranty(
+    *,
+    now: datetime,
+    assets: list[Asset],
+    contracts: dict[int, list[Contract]],
+    supervisors: dict[str, User],
+) -> None:
+    """Decide some open warranty claims, quote one repair, extend a warranty, renew a contract."""
+    from aftersales.catalog.services import contract_renew, warranty_extend
+    from aftersales.warranty.services import claim_decide, quote_create
+
+    open_claims = list(
+        Case.objects.filter(case_type=CaseType.WARRANTY_CLAIM, status__in=[CaseStatus.NEW])
+        .select_related("customer__region", "asset")
+        .order_by("reported_at")
+    )
+    sup = next(iter(supervisors.values()))
+    moment = now - timedelta(minutes=30)
+    for n, case in enumerate(open_claims[:4]):
+        boss = supervisors.get(case.customer.region.code, sup)
+        with clock.override(moment):
+            try:
+                if n % 2 == 0:
+                    claim_decide(
+                        case=case,
+                        by=boss,
+                        decision="covered",
+                        scope=["manufacturing_defect"],
+                        remedy="free_replacement",
+                        findings="返厂检测：电源模块焊点虚焊，属制造缺陷。",
+                    )
+                else:
+                    claim_decide(
+                        case=case,
+                        by=boss,
+                        decision="not_covered",
+                        scope=["performance_fault"],
+                        exclusions=["abnormal_environment"],
+                        findings="机房温度长期超过 40℃，设备告警日志可见。",
+                    )
+            except DomainError:
+                # Out of warranty when reported: refuse plainly and quote the repair instead.
+                claim_decide(case=case, by=boss, decision="not_covered")
+                quote_create(
+                    case=case,
+                    by=boss,
+                    lines=[
+                        {
+                            "kind": "parts",
+                            "description": "电源模块",
+                            "quantity": 1,
+                            "unit_price": 1800,
+                        },
+                        {"kind": "labour", "description": "工时", "quantity": 2, "unit_price": 200},
+                    ],
+                    note="设备已过保，维修需按报价收费。",
+                )
+    with clock.override(moment):
+        warranty_extend(
+            by=sup,
+            asset=assets[0],
+            kind="hardware",
+            end=timezone.localdate(now) + timedelta(days=730),
+            reason="客户购买两年延保服务包",
+            reference="SO-DEMO-001",
+        )
+        first = next(iter(contracts.values()))[0]
+        if first.end_date is not None:
+            contract_renew(
+                by=sup,
+                contract=first,
+                end_date=first.end_date + timedelta(days=365),
+                reason="客户续签一年",
+            )

@@ -28,6 +28,14 @@ def test_demo_covers_every_status_type_channel_and_severity():
     ]:
         assert set(Case.objects.values_list(field, flat=True)) == set(choices.values), field
     assert User.objects.filter(username="admin", is_superuser=True).exists()
+    # claims decided (covered and not), an extension and a renewal to look at
+    from aftersales.catalog.models import ContractRenewal, WarrantyExtension
+    from aftersales.warranty.models import ClaimAssessment
+
+    assert ClaimAssessment.objects.filter(decision="covered").exists()
+    assert ClaimAssessment.objects.filter(decision="not_covered").exists()
+    assert WarrantyExtension.objects.count() == 1
+    assert ContractRenewal.objects.count() == 1
     assert User.objects.get(username="agent").check_password("demo12345")
     # every case's timeline starts with its creation and its status matches its last move
     for case in Case.objects.filter(status=CaseStatus.CLOSED)[:5]:
