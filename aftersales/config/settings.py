@@ -285,11 +285,28 @@ CASES_ATTACHMENT_MAX_BYTES = env.int("CASES_ATTACHMENT_MAX_BYTES", default=20 * 
 AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.sla.tasks.sla_sweep_task", 60),
     ("aftersales.cases.tasks.idempotency_records_purge_task", 3600),
+    ("aftersales.mailin.tasks.mailin_fetch_task", 60),
     ("aftersales.channels.tasks.webhook_events_purge_task", 3600),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
 
 # --- E-mail intake (aftersales.mailin) ----------------------------------------------------------
+# A message larger than this is kept in quarantine (an administrator may release it).
+MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
+# At most this many new messages are taken from one mailbox per fetch round.
+MAILIN_FETCH_BATCH = env.int("MAILIN_FETCH_BATCH", default=500)
+# Network timeout (seconds) of one IMAP connection.
+MAILIN_TIMEOUT = env.int("MAILIN_TIMEOUT", default=30)
+# The IMAP keyword that marks a message as recorded (set only after its case is committed).
+# (Read without django-environ's "$VAR" interpolation: IMAP keywords start with "$".)
+MAILIN_DONE_KEYWORD = env.ENVIRON.get("MAILIN_DONE_KEYWORD") or "$AftersalesDone"
+# Quarantined messages are retried: the n-th failure waits BASE * 2**(n-1) seconds (at most MAX);
+# after MAX_ATTEMPTS failures only an administrator retries (the message is kept regardless).
+MAILIN_RETRY_BASE_SECONDS = env.int("MAILIN_RETRY_BASE_SECONDS", default=300)
+MAILIN_RETRY_MAX_SECONDS = env.int("MAILIN_RETRY_MAX_SECONDS", default=6 * 3600)
+MAILIN_MAX_ATTEMPTS = env.int("MAILIN_MAX_ATTEMPTS", default=10)
+# Administrators get one e-mail after this many failed fetch rounds of a mailbox in a row.
+MAILIN_ALERT_AFTER_FAILURES = env.int("MAILIN_ALERT_AFTER_FAILURES", default=3)
 
 # --- Phone, SMS and chat (aftersales.channels) -------------------------------------------------
 # Shared secrets of the CTI (call-center) and SMS-gateway webhooks (HMAC-SHA256 signatures, see
