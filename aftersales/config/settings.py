@@ -287,6 +287,7 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.cases.tasks.idempotency_records_purge_task", 3600),
     ("aftersales.mailin.tasks.mailin_fetch_task", 60),
     ("aftersales.channels.tasks.webhook_events_purge_task", 3600),
+    ("aftersales.notifications.tasks.notifications_deliver_task", 5),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
 
@@ -329,6 +330,50 @@ CHANNELS_CHAT_MAX_CHARS = env.int("CHANNELS_CHAT_MAX_CHARS", default=2000)
 
 
 # --- Notifications out (aftersales.notifications) ----------------------------------------------
+# Absolute links in messages (the portal page where a customer confirms and rates a resolution).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The sender of case e-mails, and the mailbox customers reply to (the e-mail intake reads it).
+NOTIFICATIONS_FROM_EMAIL = env.str("NOTIFICATIONS_FROM_EMAIL", default="") or DEFAULT_FROM_EMAIL
+NOTIFICATIONS_REPLY_TO = env.str("NOTIFICATIONS_REPLY_TO", default="")  # empty: the sender
+# The right-hand side of Message-IDs (<case.NUMBER.random@domain>); empty: the sender's domain.
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="")
+# SMS: a backend class (dotted path). With NOTIFICATIONS_SMS_URL set, the generic HTTP gateway
+# backend is the default (POST JSON {to, text, id} with "Authorization: Bearer TOKEN").
+NOTIFICATIONS_SMS_URL = env.str("NOTIFICATIONS_SMS_URL", default="")
+NOTIFICATIONS_SMS_TOKEN = env.str("NOTIFICATIONS_SMS_TOKEN", default="")
+NOTIFICATIONS_SMS_BACKEND = env.str(
+    "NOTIFICATIONS_SMS_BACKEND",
+    default=(
+        "aftersales.notifications.sms.HttpGatewaySmsBackend"
+        if NOTIFICATIONS_SMS_URL
+        else "aftersales.notifications.sms.ConsoleSmsBackend"
+    ),
+)
+NOTIFICATIONS_SMS_MAX_CHARS = env.int("NOTIFICATIONS_SMS_MAX_CHARS", default=300)
+# Network timeouts (seconds) of one SMTP, SMS-gateway or webhook call.
+NOTIFICATIONS_SEND_TIMEOUT = env.int("NOTIFICATIONS_SEND_TIMEOUT", default=10)
+# Retries: the n-th failed attempt waits RETRY_BASE * 2**(n-1) seconds (at most RETRY_MAX), and
+# after MAX_ATTEMPTS attempts the delivery is marked failed (visible in the admin).
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
+# Deliveries a worker claims at a time, and how long the claim holds before another worker may
+# take over (a crashed sender's messages are retried after it).
+NOTIFICATIONS_BATCH = env.int("NOTIFICATIONS_BATCH", default=50)
+NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=300)
+# One run of the delivery task stops taking new work after this many seconds.
+NOTIFICATIONS_RUN_SECONDS = env.int("NOTIFICATIONS_RUN_SECONDS", default=30)
+# Events older than this when the task first sees them are not sent (e.g. after a long outage).
+NOTIFICATIONS_EVENT_MAX_AGE_HOURS = env.int("NOTIFICATIONS_EVENT_MAX_AGE_HOURS", default=48)
+# Status changes the customer hears about (first response, resolution and reopening always).
+NOTIFICATIONS_CUSTOMER_STATUSES = env.list(
+    "NOTIFICATIONS_CUSTOMER_STATUSES",
+    default=["dispatched", "waiting_customer", "waiting_parts", "closed"],
+)
+# After hours (outside this business calendar) urgent staff notices also go to the on-call
+# person, and so does a new case of these severities.
+NOTIFICATIONS_ONCALL_CALENDAR = env.str("NOTIFICATIONS_ONCALL_CALENDAR", default="cn-5x8")
+NOTIFICATIONS_URGENT_SEVERITIES = env.list("NOTIFICATIONS_URGENT_SEVERITIES", default=["C-1"])
 
 # Service levels: statuses in which clocks stand still, and the sweep's batch size.
 SLA_PAUSING_STATUSES = env.list("SLA_PAUSING_STATUSES", default=["waiting_customer"])

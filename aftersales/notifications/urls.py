@@ -1,5 +1,11 @@
-"""This app's pages (included by aftersales/config/urls.py)."""
+"""This app's pages (included by aftersales/config/urls.py under /notifications/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from aftersales.notifications import views
+
+app_name = "notifications"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.preferences, name="preferences"),
+]

@@ -39,6 +39,7 @@ from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from aftersales.customers.models import Contact, Customer, Site
+from aftersales.notifications.services import events as notify
 from aftersales.sla import services as sla
 
 
@@ -146,6 +147,7 @@ def case_create(
         )
     sla.sla_start(case=case, by=by, now=now, timeline=timeline)
     CaseEvent.objects.bulk_create(timeline)
+    notify.case_created(case=case, by=by, at=now)
     return case
 
 
@@ -383,6 +385,17 @@ def case_transition(
     sla.sla_on_transition(
         case=case, from_status=from_status, to_status=to, by=by, at=now, reopening=reopening
     )
+    notify.case_transitioned(
+        case=case,
+        from_status=from_status,
+        to_status=to,
+        by=by,
+        at=now,
+        note=note,
+        public=public or by.is_customer_contact,
+        first_response="responded_at" in update,
+        reopening=reopening,
+    )
     return case
 
 
@@ -407,8 +420,12 @@ def case_comment(*, case: Case, by: User, body: str, public: bool = True) -> Com
     )
     record_event(case, CaseEventKind.COMMENTED, by=by, at=now, comment=comment, is_public=public)
     if public and by.is_service_staff:
+        first_response = case.responded_at is None
         if case.responded_at is None:
             Case.objects.filter(pk=case.pk, responded_at__isnull=True).update(responded_at=now)
             case.responded_at = now
         sla.sla_on_public_reply(case=case, by=by, at=now)
+        notify.case_replied(
+            case=case, comment=comment, by=by, at=now, first_response=first_response
+        )
     return comment

@@ -1,4 +1,8 @@
-"""Write notification records (delivery comes from the channel integrations)."""
+"""Write in-app notices for staff (the SLA sweep and escalations call these).
+
+The delivery task later passes each new notice to e-mail and SMS per its recipient's
+preferences (``Notification.dispatched_at`` is empty until then).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from django.utils import translation
 
 from aftersales.notifications.models import Notification
+from aftersales.notifications.services.events import is_replay
 
 
 def notifications_build(
@@ -28,6 +33,7 @@ def notifications_build(
     """
     rows: list[Notification] = []
     seen: set[int] = set()
+    replay = is_replay(at)
     for user in recipients:
         if user is None or not user.is_active or user.pk in seen:
             continue
@@ -44,6 +50,8 @@ def notifications_build(
                 data=data or {},
                 created_at=at,
                 dedupe_key=f"{dedupe_key}:{user.pk}"[:200],
+                # A replay of history (the demo loader) is recorded, never sent.
+                dispatched_at=at if replay else None,
             )
         )
     return rows
