@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from aftersales.channels.models import Call, Chat, KnownNumber, SmsMessage, WebhookEvent
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
