@@ -62,6 +62,9 @@ class CaseEventKind(models.TextChoices):
     QUOTE = "quote", _("Quote")
     RETURN = "return", _("Return or exchange")
     COMPLAINT = "complaint", _("Complaint")
+    DISPATCH = "dispatch", _("Engineer dispatched")
+    VISIT = "visit", _("Visit")
+    REPORT = "report", _("Service report")
 
 
 class CaseSlaState(models.TextChoices):

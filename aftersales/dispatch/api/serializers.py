@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from aftersales.accounts.models import User
+from aftersales.dispatch.choices import VisitKind
+from aftersales.dispatch.models import Visit, VisitPart
+
+
+class CandidateSerializer(serializers.Serializer):
+    engineer = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.IntegerField()
+    eta = serializers.DateTimeField(allow_null=True)
+    distance = serializers.CharField()
+    open_cases = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    on_call = serializers.BooleanField()
+    skilled = serializers.BooleanField()
+    available = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DispatchInputSerializer(serializers.Serializer):
+    engineer = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
+    planned_at = serializers.DateTimeField(required=False)
+    kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class VisitPartSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VisitPart
+        fields = ["part", "serial_out", "serial_in"]
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.number", read_only=True)
+    engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    parts = VisitPartSerializer(many=True, read_only=True)
+    minutes_on_site = serializers.IntegerField(read_only=True, allow_null=True)
+    minutes_travelling = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "engineer",
+            "status",
+            "planned_at",
+            "travel_started_at",
+            "arrived_at",
+            "departed_at",
+            "minutes_travelling",
+            "minutes_on_site",
+            "work_performed",
+            "parts",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StepInputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False)
+
+
+class DepartInputSerializer(StepInputSerializer):
+    work_performed = serializers.CharField(max_length=20000)
+    parts = VisitPartSerializer(many=True, required=False)
+
+
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)

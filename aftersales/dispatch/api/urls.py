@@ -1,0 +1,21 @@
+"""Field service under /api/v1/ (included by aftersales/config/api.py)."""
+
+from django.urls import path
+
+from aftersales.dispatch.api import views
+
+urlpatterns = [
+    path(
+        "cases/<str:number>/dispatch-candidates/",
+        views.CandidatesView.as_view(),
+        name="case-dispatch-candidates",
+    ),
+    path("cases/<str:number>/dispatch/", views.DispatchView.as_view(), name="case-dispatch"),
+    path("cases/<str:number>/visits/", views.CaseVisitsView.as_view(), name="case-visits"),
+    *[
+        path(
+            f"visits/<int:pk>/{step}/", views.VisitStepView.as_view(step=step), name=f"visit-{step}"
+        )
+        for step in ("travel", "arrive", "depart", "cancel")
+    ],
+]

@@ -1,0 +1,131 @@
+"""Field service under /api/v1/: dispatch candidates, dispatch, visits and their steps."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aftersales.accounts.permissions import Capability, has_capability
+from aftersales.cases.models import Case
+from aftersales.cases.selectors import case_list_visible_to
+from aftersales.core import clock
+from aftersales.core.errors import NotAllowed
+from aftersales.dispatch import selectors, services
+from aftersales.dispatch.api.serializers import (
+    CancelInputSerializer,
+    CandidateSerializer,
+    DepartInputSerializer,
+    DispatchInputSerializer,
+    StepInputSerializer,
+    VisitSerializer,
+)
+from aftersales.dispatch.models import Visit
+
+
+def _case(request: Request, number: str) -> Case:
+    case = (
+        case_list_visible_to(user=request.user)
+        .select_related("customer", "site", "asset__product")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def _staff(request: Request) -> None:
+    if not has_capability(request.user, Capability.WORK_CASES):
+        raise NotAllowed(_no_access())
+
+
+def _no_access() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("You may not work on cases.")
+
+
+class CandidatesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CandidateSerializer(many=True))
+    def get(self, request: Request, number: str) -> Response:
+        """Engineers for the case, best first, with the reasons and the ETA."""
+        _staff(request)
+        case = _case(request, number)
+        ranked = selectors.dispatch_candidates(case=case, now=clock.now())
+        return Response([c.as_dict() for c in ranked])
+
+
+class DispatchView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DispatchInputSerializer, responses=VisitSerializer)
+    def post(self, request: Request, number: str) -> Response:
+        """Send an engineer: assign, move to dispatched, plan the visit at the ETA."""
+        _staff(request)
+        case = _case(request, number)
+        data = DispatchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        visit = services.case_dispatch(case=case, by=request.user, **data.validated_data)
+        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+class CaseVisitsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=VisitSerializer(many=True))
+    def get(self, request: Request, number: str) -> Response:
+        """The case's visits and remote sessions (customers see them too)."""
+        case = _case(request, number)
+        return Response(VisitSerializer(selectors.case_visits(case=case), many=True).data)
+
+
+class VisitStepView(APIView):
+    """One step of a visit: ``travel``, ``arrive``, ``depart`` or ``cancel``."""
+
+    permission_classes = [IsAuthenticated]
+    step = "arrive"
+
+    def _visit(self, request: Request, pk: int) -> Visit:
+        visit = (
+            Visit.objects.filter(pk=pk, case__in=case_list_visible_to(user=request.user))
+            .select_related("case")
+            .first()
+        )
+        if visit is None:
+            raise Http404
+        return visit
+
+    @extend_schema(request=DepartInputSerializer, responses=VisitSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        _staff(request)
+        visit = self._visit(request, pk)
+        if self.step == "depart":
+            data = DepartInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            visit = services.visit_depart(
+                visit=visit,
+                by=request.user,
+                work_performed=data.validated_data["work_performed"],
+                parts=[dict(p) for p in data.validated_data.get("parts", [])],
+                at=data.validated_data.get("at"),
+            )
+        elif self.step == "cancel":
+            data = CancelInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            visit = services.visit_cancel(
+                visit=visit, by=request.user, reason=data.validated_data["reason"]
+            )
+        else:
+            data = StepInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            step = services.visit_start_travel if self.step == "travel" else services.visit_arrive
+            visit = step(visit=visit, by=request.user, at=data.validated_data.get("at"))
+        visit = selectors.case_visits(case=visit.case).get(pk=visit.pk)
+        return Response(VisitSerializer(visit).data)

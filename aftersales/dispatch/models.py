@@ -1,0 +1,182 @@
+"""Field service: engineers' skills and availability, visits and remote sessions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.calendars.models import BusinessCalendar
+from aftersales.cases.models import Case
+from aftersales.customers.models import Region
+from aftersales.dispatch.choices import AbsenceKind, VisitKind, VisitStatus
+
+
+class EngineerProfile(models.Model):
+    """What an engineer can do, where, and how much at once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("engineer"),
+        on_delete=models.CASCADE,
+        related_name="engineer_profile",
+    )
+    product_lines = models.JSONField(
+        _("product lines"),
+        default=list,
+        blank=True,
+        help_text=_("Product categories this engineer services, e.g. network, server, storage."),
+    )
+    home_region = models.ForeignKey(
+        Region,
+        verbose_name=_("home region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    regions_served = models.ManyToManyField(
+        Region, verbose_name=_("regions served"), blank=True, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("working calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the standard cn-5x8 calendar."),
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("open cases at once"), default=8, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("engineer profile")
+        verbose_name_plural = _("engineer profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Certification(models.Model):
+    profile = models.ForeignKey(
+        EngineerProfile,
+        verbose_name=_("engineer"),
+        on_delete=models.CASCADE,
+        related_name="certifications",
+    )
+    name = models.CharField(_("certification"), max_length=100)
+    product_line = models.CharField(_("product line"), max_length=40, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["profile", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Absence(models.Model):
+    """Leave, training or other time away (an engineer is not dispatched then)."""
+
+    profile = models.ForeignKey(
+        EngineerProfile,
+        verbose_name=_("engineer"),
+        on_delete=models.CASCADE,
+        related_name="absences",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AbsenceKind.choices)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["profile", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="dispatch_absence_ends_after_start",
+                violation_error_message=_("An absence must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.kind} {self.starts_at:%Y-%m-%d}"
+
+
+class Visit(models.Model):
+    """A visit on site or a remote session on a case: plan, travel, arrival, work, departure."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="visits"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=VisitKind.choices, default=VisitKind.ONSITE
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("engineer"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.PLANNED
+    )
+    planned_at = models.DateTimeField(_("planned for"))
+    travel_started_at = models.DateTimeField(_("travel started"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    departed_at = models.DateTimeField(_("departed"), null=True, blank=True)
+    work_performed = models.TextField(_("work performed"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("planned by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["case", "planned_at", "id"]
+        indexes = [models.Index(fields=["engineer", "status"], name="dispatch_visit_eng_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.planned_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def minutes_on_site(self) -> int | None:
+        if self.arrived_at is None or self.departed_at is None:
+            return None
+        return int((self.departed_at - self.arrived_at).total_seconds() // 60)
+
+    @property
+    def minutes_travelling(self) -> int | None:
+        if self.travel_started_at is None or self.arrived_at is None:
+            return None
+        return int((self.arrived_at - self.travel_started_at).total_seconds() // 60)
+
+
+class VisitPart(models.Model):
+    """A part replaced during a visit: the serial taken out and the one put in."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="parts"
+    )
+    part = models.CharField(_("part"), max_length=100)
+    serial_out = models.CharField(_("serial removed"), max_length=80, blank=True)
+    serial_in = models.CharField(_("serial installed"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("part replaced")
+        verbose_name_plural = _("parts replaced")
+        ordering = ["visit", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.serial_out} -> {self.serial_in}"

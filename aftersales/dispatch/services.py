@@ -1,0 +1,261 @@
+"""Field service writes: dispatch an engineer, and the steps of a visit or remote session.
+
+Dispatching assigns the case to the engineer (a reassignment is a field change in the
+timeline), moves it to “dispatched” (which confirms the fault's cause for the SLA) and plans a
+visit at the engineer's ETA. A visit goes planned → travelling → on site → done; the first
+arrival on site is the case's arrival, which meets the on-site target.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.choices import UserRole
+from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Capability, has_capability
+from aftersales.cases.choices import CaseEventKind, CaseStatus
+from aftersales.cases.models import Case
+from aftersales.cases.services import case_record_arrival, case_transition, case_update
+from aftersales.cases.services.common import record_event
+from aftersales.core import clock
+from aftersales.core.errors import Conflict, NotAllowed, ValidationFailed
+from aftersales.dispatch.choices import VisitKind, VisitStatus
+from aftersales.dispatch.models import Visit, VisitPart
+from aftersales.dispatch.selectors import dispatch_candidates
+
+# How far ahead or back a recorded time may lie (phones' clocks drift; people tap late).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_PARTS = 50
+
+
+def _ensure_worker(by: User) -> None:
+    if not has_capability(by, Capability.WORK_CASES):
+        raise NotAllowed(_("You may not work on cases."))
+
+
+def _when(value: datetime | None, *, field: str, not_before: datetime | None = None) -> datetime:
+    now = clock.now()
+    at = value or now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationFailed(_("This time cannot be in the future."), field=field)
+    if not_before is not None and at < not_before:
+        raise ValidationFailed(
+            _("This time cannot be before %(when)s.")
+            % {"when": timezone.localtime(not_before).strftime("%Y-%m-%d %H:%M")},
+            field=field,
+        )
+    return at
+
+
+@transaction.atomic
+def case_dispatch(
+    *,
+    case: Case,
+    engineer: User,
+    by: User,
+    planned_at: datetime | None = None,
+    kind: str = VisitKind.ONSITE,
+    note: str = "",
+) -> Visit:
+    """Send ``engineer`` to ``case``: assign, move to “dispatched”, plan the visit.
+
+    ``planned_at`` defaults to the engineer's ETA from the ranking. Refused for engineers who
+    are inactive, not engineers, off duty or away, and for finished cases.
+    """
+    _ensure_worker(by)
+    if engineer.role != UserRole.ENGINEER or not engineer.is_active:
+        raise ValidationFailed(_("Choose an active engineer."), field="engineer")
+    if kind not in VisitKind.values:
+        raise ValidationFailed(_("Choose an on-site visit or a remote session."), field="kind")
+    case = (
+        Case.objects.select_for_update()
+        .select_related("customer", "site", "asset__product")
+        .get(pk=case.pk)
+    )
+    if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        raise Conflict(_("The case is resolved; reopen it before dispatching."))
+    now = clock.now()
+    ranking = {c.engineer.pk: c for c in dispatch_candidates(case=case, now=now)}
+    candidate = ranking.get(engineer.pk)
+    if candidate is None or not candidate.available:
+        raise ValidationFailed(
+            _("%(name)s is not available now.") % {"name": engineer.get_full_name() or engineer},
+            field="engineer",
+        )
+    if planned_at is None:
+        planned_at = candidate.eta or now
+    elif timezone.is_naive(planned_at):
+        planned_at = timezone.make_aware(planned_at)
+    if planned_at < now - FUTURE_TOLERANCE:
+        raise ValidationFailed(_("Plan the visit for now or later."), field="planned_at")
+    if case.assignee_id != engineer.pk:
+        case = case_update(case=case, by=by, changes={"assignee": engineer})
+    visit = Visit.objects.create(
+        case=case,
+        kind=kind,
+        engineer=engineer,
+        planned_at=planned_at,
+        created_by=by,
+        created_at=now,
+    )
+    eta_text = timezone.localtime(planned_at).strftime("%Y-%m-%d %H:%M")
+    record_event(
+        case,
+        CaseEventKind.DISPATCH,
+        by=by,
+        at=now,
+        is_public=True,
+        new_value=engineer.get_full_name() or engineer.username,
+        note=_("Engineer %(name)s dispatched; expected %(eta)s.")
+        % {"name": engineer.get_full_name() or engineer.username, "eta": eta_text}
+        + (f" {note.strip()}" if note and note.strip() else ""),
+        data={
+            "engineer": engineer.username,
+            "visit": visit.pk,
+            "eta": planned_at.isoformat(),
+            "kind": kind,
+            "score": candidate.score,
+            "reasons": candidate.reasons,
+        },
+    )
+    if case.status == CaseStatus.NEW:
+        case = case_transition(case=case, to=CaseStatus.RESPONDED, by=by)
+    if case.status != CaseStatus.DISPATCHED:
+        case_transition(case=case, to=CaseStatus.DISPATCHED, by=by)
+    return visit
+
+
+def _lock_visit(visit: Visit) -> Visit:
+    return Visit.objects.select_for_update().select_related("case", "engineer").get(pk=visit.pk)
+
+
+def _visit_event(visit: Visit, by: User, at: datetime, text: str, step: str) -> None:
+    record_event(
+        visit.case,
+        CaseEventKind.VISIT,
+        by=by,
+        at=clock.now(),
+        is_public=True,
+        new_value=str(VisitStatus(visit.status).label),
+        note=text,
+        data={"visit": visit.pk, "step": step, "at": at.isoformat(), "kind": visit.kind},
+    )
+
+
+def _wrong_step(visit: Visit) -> Conflict:
+    return Conflict(
+        _("The visit is “%(status)s”; this step does not apply.")
+        % {"status": VisitStatus(visit.status).label},
+        code="visit_step",
+    )
+
+
+@transaction.atomic
+def visit_start_travel(*, visit: Visit, by: User, at: datetime | None = None) -> Visit:
+    """The engineer sets off (on-site visits only)."""
+    _ensure_worker(by)
+    visit = _lock_visit(visit)
+    if visit.kind != VisitKind.ONSITE or visit.status != VisitStatus.PLANNED:
+        raise _wrong_step(visit)
+    at = _when(at, field="at", not_before=visit.created_at - FUTURE_TOLERANCE)
+    visit.travel_started_at, visit.status = at, VisitStatus.TRAVELLING
+    visit.save(update_fields=["travel_started_at", "status"])
+    _visit_event(visit, by, at, _("The engineer is on the way."), "travel")
+    return visit
+
+
+@transaction.atomic
+def visit_arrive(*, visit: Visit, by: User, at: datetime | None = None) -> Visit:
+    """The engineer is on site (or the remote session starts); the first arrival on site
+    is the case's arrival and meets the on-site target."""
+    _ensure_worker(by)
+    visit = _lock_visit(visit)
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.TRAVELLING):
+        raise _wrong_step(visit)
+    at = _when(at, field="at", not_before=visit.travel_started_at or visit.case.reported_at)
+    visit.arrived_at, visit.status = at, VisitStatus.ON_SITE
+    visit.save(update_fields=["arrived_at", "status"])
+    text = (
+        _("The engineer arrived on site.")
+        if visit.kind == VisitKind.ONSITE
+        else _("Remote session started.")
+    )
+    _visit_event(visit, by, at, text, "arrive")
+    if visit.kind == VisitKind.ONSITE and visit.case.arrived_at is None:
+        case_record_arrival(case=visit.case, by=by, arrived_at=at)
+    return visit
+
+
+@transaction.atomic
+def visit_depart(
+    *,
+    visit: Visit,
+    by: User,
+    work_performed: str,
+    parts: list[dict[str, Any]] | None = None,
+    at: datetime | None = None,
+) -> Visit:
+    """The engineer leaves (or the remote session ends), with the work done and parts swapped."""
+    _ensure_worker(by)
+    visit = _lock_visit(visit)
+    if visit.status != VisitStatus.ON_SITE:
+        raise _wrong_step(visit)
+    work = (work_performed or "").strip()
+    if not work:
+        raise ValidationFailed(_("Describe the work performed."), field="work_performed")
+    rows = []
+    for index, part in enumerate(parts or [], start=1):
+        name = (part.get("part") or "").strip()
+        serial_out = (part.get("serial_out") or "").strip()
+        serial_in = (part.get("serial_in") or "").strip()
+        if not name and not serial_out and not serial_in:
+            continue
+        if not name or len(name) > 100 or len(serial_out) > 80 or len(serial_in) > 80:
+            raise ValidationFailed(
+                _("Part %(n)d: name the part (serials at most 80 characters).") % {"n": index},
+                field="parts",
+            )
+        rows.append(VisitPart(visit=visit, part=name, serial_out=serial_out, serial_in=serial_in))
+    if len(rows) > MAX_PARTS:
+        raise ValidationFailed(_("Too many parts on one visit."), field="parts")
+    at = _when(at, field="at", not_before=visit.arrived_at)
+    visit.departed_at, visit.status, visit.work_performed = at, VisitStatus.DONE, work
+    visit.save(update_fields=["departed_at", "status", "work_performed"])
+    VisitPart.objects.bulk_create(rows)
+    text = _("Visit finished after %(minutes)d minutes: %(work)s") % {
+        "minutes": visit.minutes_on_site or 0,
+        "work": work,
+    }
+    if rows:
+        text += " " + _("Parts replaced: %(parts)s.") % {
+            "parts": "; ".join(
+                f"{r.part} ({r.serial_out or '—'} → {r.serial_in or '—'})" for r in rows
+            )
+        }
+    _visit_event(visit, by, at, text, "depart")
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit, by: User, reason: str) -> Visit:
+    """Cancel a visit that has not started on site."""
+    _ensure_worker(by)
+    visit = _lock_visit(visit)
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.TRAVELLING):
+        raise _wrong_step(visit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the visit is cancelled."), field="reason")
+    visit.status = VisitStatus.CANCELLED
+    visit.save(update_fields=["status"])
+    _visit_event(
+        visit, by, clock.now(), _("Visit cancelled: %(reason)s") % {"reason": reason}, "cancel"
+    )
+    return visit
