@@ -22,7 +22,10 @@ def _time(request: HttpRequest, name: str) -> time | None:
     raw = request.POST.get(name, "").strip()
     if not raw:
         return None
-    value = parse_time(raw)
+    try:
+        value = parse_time(raw)
+    except ValueError:  # well formed but out of range, such as 25:99
+        value = None
     if value is None:
         raise ValidationFailed(_("Enter a time such as 22:00."), field=name)
     return value
