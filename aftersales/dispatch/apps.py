@@ -6,3 +6,10 @@ class DispatchConfig(AppConfig):
     name = "aftersales.dispatch"
     label = "dispatch"
     verbose_name = _("Field service")
+
+    def ready(self) -> None:
+        from aftersales.core.panels import register
+        from aftersales.dispatch import panels
+
+        register("console", panels.console_panel)
+        register("portal", panels.portal_panel)

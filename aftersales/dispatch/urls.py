@@ -1,7 +1,14 @@
 """Field-service pages (included at /field/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from aftersales.dispatch import views
 
 app_name = "dispatch"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.my_visits, name="my-visits"),
+    path("cases/<str:number>/dispatch/", views.dispatch, name="dispatch"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:pk>/<str:step>/", views.visit_step, name="visit-step"),
+]
