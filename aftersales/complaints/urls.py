@@ -1,5 +1,12 @@
-"""This app's pages (included by aftersales/config/urls.py)."""
+"""This app's pages (included by aftersales/config/urls.py at /complaints/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from aftersales.complaints import views
+
+app_name = "complaints"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("new/", views.complaint_new, name="new"),
+    path("cases/<str:number>/<str:step>/", views.step, name="step"),
+]

@@ -378,3 +378,29 @@ NOTIFICATIONS_URGENT_SEVERITIES = env.list("NOTIFICATIONS_URGENT_SEVERITIES", de
 # Service levels: statuses in which clocks stand still, and the sweep's batch size.
 SLA_PAUSING_STATUSES = env.list("SLA_PAUSING_STATUSES", default=["waiting_customer"])
 SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)
+
+# --- Returns and complaints (aftersales.returns, aftersales.complaints) ---
+# Return windows in calendar days counted from the delivery day (day 0); the last day of the
+# window is inside (delivered on the 1st with 7 days: requests up to and including the 8th).
+# RETURN_DAYS and EXCHANGE_DAYS apply to the reasons in RETURNS_QUALITY_REASONS; any other reason
+# gets NO_REASON_DAYS, where 0 means such returns and exchanges are not offered at all.
+RETURNS_RETURN_DAYS = env.int("RETURNS_RETURN_DAYS", default=7)
+RETURNS_EXCHANGE_DAYS = env.int("RETURNS_EXCHANGE_DAYS", default=15)
+RETURNS_NO_REASON_DAYS = env.int("RETURNS_NO_REASON_DAYS", default=0)
+RETURNS_QUALITY_REASONS = env.list(
+    "RETURNS_QUALITY_REASONS", default=["quality", "damaged_in_transport", "not_as_described"]
+)
+# Prefix of the RMA numbers issued on approval (RMA-YYYYMMDD-NNNN).
+RETURNS_RMA_PREFIX = env.str("RETURNS_RMA_PREFIX", default="RMA")
+# One name per choice set in the API schema ("kind" and "reason" are common field names).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ReturnKindEnum": "aftersales.returns.choices.ReturnKind",
+        "ReturnReasonEnum": "aftersales.returns.choices.ReturnReason",
+        "ReturnStepEnum": "aftersales.returns.choices.ReturnStep",
+        "ComplaintSubjectEnum": "aftersales.complaints.choices.ComplaintSubject",
+        "ComplaintOutcomeEnum": "aftersales.complaints.choices.ComplaintOutcome",
+        "CompensationKindEnum": "aftersales.complaints.choices.CompensationKind",
+        "CompensationStateEnum": "aftersales.complaints.choices.CompensationState",
+    }
+)

@@ -1,5 +1,12 @@
-"""This app's pages (included by aftersales/config/urls.py)."""
+"""This app's pages (included by aftersales/config/urls.py at /returns/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from aftersales.returns import views
+
+app_name = "returns"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("new/", views.request_new, name="new"),
+    path("cases/<str:number>/<str:step>/", views.step, name="step"),
+]

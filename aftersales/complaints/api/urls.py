@@ -1,5 +1,11 @@
 """This app's endpoints under /api/v1/ (included by aftersales/config/api.py)."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from aftersales.complaints.api.views import ComplaintViewSet
+
+router = SimpleRouter()
+router.include_format_suffixes = False
+router.register("complaints", ComplaintViewSet, basename="complaint")
+
+urlpatterns = router.urls
