@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -151,8 +152,21 @@ class InboundMessageAdmin(admin.ModelAdmin):
     list_select_related = ("mailbox", "case")
     actions = ["retry", "release", "discard"]
 
+    exclude = ("raw",)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in InboundMessage._meta.fields]
+        return [f.name for f in InboundMessage._meta.fields if f.name != "raw"] + ["original"]
+
+    @admin.display(description=_("original message (first 20,000 bytes)"))
+    def original(self, obj: InboundMessage) -> str:
+        if not obj.raw:
+            return "—"
+        try:
+            with obj.raw.open("rb") as handle:
+                head = handle.read(20_000)
+        except OSError as exc:
+            return str(exc)
+        return format_html("<pre>{}</pre>", head.decode("utf-8", "replace"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

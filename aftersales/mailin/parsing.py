@@ -447,7 +447,10 @@ def parse_message(raw: bytes, *, strict: bool = True) -> ParsedMessage:
 def parse_headers(raw: bytes) -> tuple[str, str, str, str]:
     """Return (Message-ID, sender address, sender name, subject) read leniently, for a message
     that could not be parsed in full (its quarantine entry still says what it is)."""
-    msg = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    # Only the header block: the parser would otherwise still read the whole body.
+    match = re.search(rb"\r?\n\r?\n", raw)
+    head = raw[: match.end()] if match else raw
+    msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
     message_id = normalize_message_id(decode_header(_raw_header(msg, "message-id"), strict=False))
     senders = _addresses(_raw_headers(msg, "from"), strict=False)
     name, addr = senders[0] if senders else ("", "")

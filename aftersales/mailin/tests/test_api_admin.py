@@ -161,6 +161,9 @@ def test_admin_lists_and_retries_quarantined_mail(admin_user, quarantined):
     page = client.get("/admin/mailin/inboundmessage/?status__exact=quarantined")
     assert page.status_code == 200
     assert "broken" in page.content.decode()
+    detail = client.get(f"/admin/mailin/inboundmessage/{quarantined.pk}/change/")
+    assert detail.status_code == 200
+    assert "Message-ID: &lt;q@h.cn&gt;" in detail.content.decode()
     response = client.post(
         "/admin/mailin/inboundmessage/",
         {"action": "release", "_selected_action": [quarantined.pk]},

@@ -314,3 +314,43 @@ def test_mail_older_than_fetch_since_is_left_alone(mailbox, account, contact):
     result = mailbox_fetch(mailbox=mailbox)
     assert result.fetched == 0
     assert Case.objects.count() == 0
+
+
+def test_gbk_mail_through_the_server_decodes(mailbox, account, contact):
+    import base64
+
+    subject = "=?gb2312?B?" + base64.b64encode("朱镕基路设备报修".encode("gbk")).decode() + "?="
+    raw = (
+        f"From: {contact.email}\r\nTo: support@aftersales.example.cn\r\nSubject: {subject}\r\n"
+        "Message-ID: <gbk-1@hospital.example.cn>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    ).encode() + "堃宇大厦三楼的设备无法开机。".encode("gbk")
+    account.deliver(raw)
+    mailbox_fetch(mailbox=mailbox)
+    case = Case.objects.get()
+    assert case.summary == "朱镕基路设备报修"
+    assert case.description == "堃宇大厦三楼的设备无法开机。"
+
+
+def test_the_periodic_task_is_scheduled_and_fetches(mailbox, account, contact, settings):
+    from aftersales.core.scheduler import periodic_tasks, run_due
+
+    # given the task in the schedule (every minute)
+    assert ("aftersales.mailin.tasks.mailin_fetch_task", 60) in settings.AFTERSALES_PERIODIC_TASKS
+    [task] = [t for t in periodic_tasks() if t.name.endswith("mailin_fetch_task")]
+    account.deliver(message(sender=contact.email))
+    # when the scheduler runs it
+    ran = run_due([task], now=0.0, manage_connections=False)
+    # then the mail became a case
+    assert ran == ["aftersales.mailin.tasks.mailin_fetch_task"]
+    assert Case.objects.get().channel == "email"
+
+
+def test_inactive_mailboxes_are_not_fetched(mailbox, account, contact):
+    from aftersales.mailin.tasks import mailin_fetch_task
+
+    mailbox.is_active = False
+    mailbox.save()
+    account.deliver(message(sender=contact.email))
+    assert mailin_fetch_task()["mailboxes"] == 0
+    assert Case.objects.count() == 0
