@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.mailin",
     "aftersales.channels",
+    "aftersales.returns",
+    "aftersales.complaints",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",
