@@ -122,7 +122,9 @@ def warranty_extend(
     if kind not in CoverageKind.values:
         raise ValidationFailed(_("Choose hardware warranty or software upgrades."), field="kind")
     reason = _reason(reason)
-    asset = Asset.objects.select_for_update().select_related("contract").get(pk=asset.pk)
+    asset = (
+        Asset.objects.select_for_update(of=("self",)).select_related("contract").get(pk=asset.pk)
+    )
     today = clock.today()
     # The coverage's last covered day over all its periods (seen from the end of time).
     ent = entitlement_at(asset, date.max)

@@ -1,6 +1,20 @@
-from django.contrib import admin
+from datetime import timedelta
 
-from aftersales.dispatch.models import Absence, Certification, EngineerProfile, Visit, VisitPart
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core import clock
+from aftersales.dispatch.models import (
+    Absence,
+    Certification,
+    EngineerProfile,
+    Rotation,
+    RotationMember,
+    ShiftSwap,
+    Visit,
+    VisitPart,
+)
+from aftersales.dispatch.services import rotation_generate
 
 
 class CertificationInline(admin.TabularInline):
@@ -42,6 +56,39 @@ class VisitAdmin(admin.ModelAdmin):
     search_fields = ("case__number", "engineer__username")
     list_select_related = ("case", "engineer")
     inlines = [VisitPartInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class RotationMemberInline(admin.TabularInline):
+    model = RotationMember
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Rotation)
+class RotationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "region", "team", "starts_at", "shift_hours", "is_active")
+    list_filter = ("region", "is_active")
+    search_fields = ("code", "name")
+    inlines = [RotationMemberInline]
+    actions = ["generate_four_weeks"]
+
+    @admin.action(description=_("Write the shifts for the next four weeks"))
+    def generate_four_weeks(self, request, queryset):  # type: ignore[no-untyped-def]
+        until = clock.now() + timedelta(days=28)
+        created = sum(rotation_generate(rotation=r, until=until) for r in queryset)
+        self.message_user(request, _("%(n)d shifts written.") % {"n": created})
+
+
+@admin.register(ShiftSwap)
+class ShiftSwapAdmin(admin.ModelAdmin):
+    list_display = ("shift", "from_user", "to_user", "reason", "created_by", "created_at")
+    search_fields = ("from_user__username", "to_user__username", "reason")
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -180,3 +180,129 @@ class VisitPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part}: {self.serial_out} -> {self.serial_in}"
+
+
+class Rotation(models.Model):
+    """An on-call rotation (值班表): members take turns in fixed-length shifts.
+
+    Generating it writes the on-call shifts that after-hours routing reads
+    (``notifications.OnCallShift``), each exactly once; a swap hands one shift to someone else.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every region."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    starts_at = models.DateTimeField(_("first shift starts"))
+    shift_hours = models.PositiveSmallIntegerField(
+        _("shift length (hours)"), default=24, validators=[MinValueValidator(1)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("on-call rotation")
+        verbose_name_plural = _("on-call rotations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RotationMember(models.Model):
+    rotation = models.ForeignKey(
+        Rotation, verbose_name=_("rotation"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("rotation member")
+        verbose_name_plural = _("rotation members")
+        ordering = ["rotation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rotation", "position"], name="dispatch_rotation_member_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rotation_id}#{self.position}: {self.user_id}"
+
+
+class RotationShift(models.Model):
+    """The on-call shift a rotation generated for one period (unique: generated once)."""
+
+    rotation = models.ForeignKey(
+        Rotation, verbose_name=_("rotation"), on_delete=models.CASCADE, related_name="shifts"
+    )
+    index = models.PositiveIntegerField(_("period number"))
+    shift = models.OneToOneField(
+        "notifications.OnCallShift",
+        verbose_name=_("shift"),
+        on_delete=models.CASCADE,
+        related_name="rotation_link",
+    )
+
+    class Meta:
+        verbose_name = _("rotation shift")
+        verbose_name_plural = _("rotation shifts")
+        ordering = ["rotation", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["rotation", "index"], name="dispatch_rotation_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rotation_id}#{self.index}"
+
+
+class ShiftSwap(models.Model):
+    """A shift handed from one person to another, with who arranged it and why."""
+
+    shift = models.ForeignKey(
+        "notifications.OnCallShift",
+        verbose_name=_("shift"),
+        on_delete=models.CASCADE,
+        related_name="swaps",
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("arranged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("arranged at"))
+
+    class Meta:
+        verbose_name = _("shift swap")
+        verbose_name_plural = _("shift swaps")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.shift_id}: {self.from_user_id} -> {self.to_user_id}"

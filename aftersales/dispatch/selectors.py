@@ -231,3 +231,28 @@ def visits_for_engineer(*, user: User, now: datetime) -> QuerySet[Visit]:
         .select_related("case__customer", "case__site", "case__asset__product")
         .order_by("planned_at", "id")
     )
+
+
+def on_call_at(*, at: datetime, region: Any = None) -> QuerySet[Any]:
+    """Return the on-call shifts covering ``at`` (start inclusive, end exclusive), for
+    ``region`` (its own shifts and those for every region) or for all regions when ``None``."""
+    from aftersales.notifications.models import OnCallShift
+
+    shifts = OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at).select_related(
+        "user", "region", "team"
+    )
+    if region is not None:
+        shifts = shifts.filter(Q(region__isnull=True) | Q(region=region))
+    return shifts.order_by("region__code", "starts_at", "id")
+
+
+def upcoming_shifts(*, start: datetime, days: int = 7, region: Any = None) -> QuerySet[Any]:
+    """Return the on-call shifts overlapping the next ``days`` days from ``start``."""
+    from aftersales.notifications.models import OnCallShift
+
+    shifts = OnCallShift.objects.filter(
+        ends_at__gt=start, starts_at__lt=start + timedelta(days=days)
+    ).select_related("user", "region", "team")
+    if region is not None:
+        shifts = shifts.filter(Q(region__isnull=True) | Q(region=region))
+    return shifts.order_by("starts_at", "region__code", "id")

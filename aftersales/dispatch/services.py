@@ -75,7 +75,7 @@ def case_dispatch(
     if kind not in VisitKind.values:
         raise ValidationFailed(_("Choose an on-site visit or a remote session."), field="kind")
     case = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("customer", "site", "asset__product")
         .get(pk=case.pk)
     )
@@ -133,7 +133,11 @@ def case_dispatch(
 
 
 def _lock_visit(visit: Visit) -> Visit:
-    return Visit.objects.select_for_update().select_related("case", "engineer").get(pk=visit.pk)
+    return (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("case", "engineer")
+        .get(pk=visit.pk)
+    )
 
 
 def _visit_event(visit: Visit, by: User, at: datetime, text: str, step: str) -> None:
@@ -259,3 +263,110 @@ def visit_cancel(*, visit: Visit, by: User, reason: str) -> Visit:
         visit, by, clock.now(), _("Visit cancelled: %(reason)s") % {"reason": reason}, "cancel"
     )
     return visit
+
+
+@transaction.atomic
+def rotation_set_members(*, rotation: Any, members: list[User], by: User) -> None:
+    """Set a rotation's members in turn order (supervisors and administrators)."""
+    from aftersales.dispatch.models import RotationMember
+
+    _ensure_roster_manager(by)
+    if not members:
+        raise ValidationFailed(_("A rotation needs at least one member."), field="members")
+    if len({m.pk for m in members}) != len(members):
+        raise ValidationFailed(_("Each member once only."), field="members")
+    RotationMember.objects.filter(rotation=rotation).delete()
+    RotationMember.objects.bulk_create(
+        [RotationMember(rotation=rotation, user=m, position=i) for i, m in enumerate(members)]
+    )
+
+
+def _ensure_roster_manager(by: User) -> None:
+    if not has_capability(by, Capability.DECIDE_CLAIMS):  # supervisors and administrators
+        raise NotAllowed(_("Only a supervisor manages the on-call roster."))
+
+
+@transaction.atomic
+def rotation_generate(*, rotation: Any, until: datetime, by: User | None = None) -> int:
+    """Write the rotation's on-call shifts up to ``until``; return how many were new.
+
+    Period *n* runs from ``starts_at + n * shift_hours`` for ``shift_hours`` and falls to the
+    member at position ``n mod members``. Each period is written once, however often (or by how
+    many schedulers at once) this runs: the period number is unique per rotation.
+    """
+    from django.db import IntegrityError
+
+    from aftersales.dispatch.models import Rotation, RotationShift
+    from aftersales.notifications.models import OnCallShift
+
+    if by is not None:
+        _ensure_roster_manager(by)
+    rotation = Rotation.objects.select_for_update().get(pk=rotation.pk)
+    members = list(rotation.members.select_related("user").order_by("position"))
+    if not members or not rotation.is_active:
+        return 0
+    length = timedelta(hours=rotation.shift_hours)
+    done = set(rotation.shifts.values_list("index", flat=True))
+    created = 0
+    index = 0
+    while rotation.starts_at + index * length < until:
+        if index not in done:
+            start = rotation.starts_at + index * length
+            member = members[index % len(members)].user
+            try:
+                with transaction.atomic():
+                    shift = OnCallShift.objects.create(
+                        user=member,
+                        team=rotation.team,
+                        region=rotation.region,
+                        starts_at=start,
+                        ends_at=start + length,
+                        note=rotation.name[:200],
+                    )
+                    RotationShift.objects.create(rotation=rotation, index=index, shift=shift)
+                created += 1
+            except IntegrityError:  # another scheduler wrote this period first
+                pass
+        index += 1
+    return created
+
+
+def rotations_generate_all(*, horizon_days: int = 28) -> int:
+    """Keep every active rotation written ``horizon_days`` ahead (the periodic task)."""
+    from aftersales.dispatch.models import Rotation
+
+    until = clock.now() + timedelta(days=horizon_days)
+    return sum(
+        rotation_generate(rotation=r, until=until) for r in Rotation.objects.filter(is_active=True)
+    )
+
+
+@transaction.atomic
+def shift_swap(*, shift: Any, to_user: User, by: User, reason: str) -> Any:
+    """Hand an on-call shift to ``to_user`` (a supervisor, or the person on the shift)."""
+    from aftersales.dispatch.models import ShiftSwap
+    from aftersales.notifications.models import OnCallShift
+
+    shift = OnCallShift.objects.select_for_update().get(pk=shift.pk)
+    if not (has_capability(by, Capability.DECIDE_CLAIMS) or by.pk == shift.user_id):
+        raise NotAllowed(_("Only a supervisor or the person on the shift may swap it."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the shift is swapped."), field="reason")
+    if not to_user.is_active or not to_user.is_service_staff:
+        raise ValidationFailed(_("Choose an active member of staff."), field="to_user")
+    if to_user.pk == shift.user_id:
+        raise ValidationFailed(_("This person is already on the shift."), field="to_user")
+    if shift.ends_at <= clock.now():
+        raise Conflict(_("The shift is over; it can no longer be swapped."))
+    swap = ShiftSwap.objects.create(
+        shift=shift,
+        from_user_id=shift.user_id,
+        to_user=to_user,
+        reason=reason[:300],
+        created_by=by,
+        created_at=clock.now(),
+    )
+    shift.user = to_user
+    shift.save(update_fields=["user"])
+    return swap

@@ -137,3 +137,23 @@ def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     else:
         messages.success(request, _("Recorded."))
     return redirect(reverse("dispatch:visit", kwargs={"pk": pk}))
+
+
+@staff_required
+def oncall(request: HttpRequest) -> HttpResponse:
+    """Who is on call now, per region, and the shifts of the coming week."""
+    from aftersales.customers.models import Region
+
+    now = clock.now()
+    regions = list(Region.objects.order_by("code"))
+    current = list(selectors.on_call_at(at=now))
+    by_region = [
+        (region, [s for s in current if s.region_id in (None, region.pk)]) for region in regions
+    ]
+    context = {
+        "nav": "oncall",
+        "now": now,
+        "by_region": by_region,
+        "upcoming": list(selectors.upcoming_shifts(start=now, days=7)),
+    }
+    return render(request, "dispatch/oncall.html", context)

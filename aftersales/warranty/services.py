@@ -199,7 +199,11 @@ def claim_decide(*, case: Case, by: User, **data: Any) -> ClaimAssessment:
     """
     if not has_capability(by, Capability.DECIDE_CLAIMS):
         raise NotAllowed(_("Only a supervisor decides warranty claims."))
-    case = Case.objects.select_for_update().select_related("asset__contract").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("asset__contract")
+        .get(pk=case.pk)
+    )
     _ensure_claim(case)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed; reopen it to change the decision."))
@@ -420,7 +424,7 @@ def quote_decide(*, quote: Quote, by: User, accept: bool, note: str = "") -> Quo
     Either answer hands the case back to work (“in progress”); an accepted quote lets the work
     continue, a declined one leaves it to the engineer to return or close.
     """
-    quote = Quote.objects.select_for_update().select_related("case").get(pk=quote.pk)
+    quote = Quote.objects.select_for_update(of=("self",)).select_related("case").get(pk=quote.pk)
     case = quote.case
     ensure_can_view(user=by, case=case)
     if not (by.is_customer_contact or has_capability(by, Capability.WORK_CASES)):

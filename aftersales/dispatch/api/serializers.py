@@ -73,3 +73,27 @@ class DepartInputSerializer(StepInputSerializer):
 
 class CancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class OnCallShiftSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.CharField(source="user.username")
+    name = serializers.SerializerMethodField()
+    phone = serializers.CharField(source="user.phone")
+    region = serializers.CharField(source="region.code", allow_null=True, default=None)
+    team = serializers.CharField(source="team.code", allow_null=True, default=None)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+    def get_name(self, obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.user.get_full_name() or obj.user.username
+
+
+class OnCallQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False)
+    region = serializers.CharField(required=False)
+
+
+class SwapInputSerializer(serializers.Serializer):
+    to_user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
+    reason = serializers.CharField(max_length=300)

@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     path("cases/<str:number>/dispatch/", views.DispatchView.as_view(), name="case-dispatch"),
     path("cases/<str:number>/visits/", views.CaseVisitsView.as_view(), name="case-visits"),
+    path("oncall/", views.OnCallView.as_view(), name="oncall"),
+    path("oncall/shifts/<int:pk>/swap/", views.SwapView.as_view(), name="oncall-swap"),
     *[
         path(
             f"visits/<int:pk>/{step}/", views.VisitStepView.as_view(step=step), name=f"visit-{step}"

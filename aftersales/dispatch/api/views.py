@@ -14,14 +14,18 @@ from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases.models import Case
 from aftersales.cases.selectors import case_list_visible_to
 from aftersales.core import clock
-from aftersales.core.errors import NotAllowed
+from aftersales.core.errors import NotAllowed, ValidationFailed
+from aftersales.customers.models import Region
 from aftersales.dispatch import selectors, services
 from aftersales.dispatch.api.serializers import (
     CancelInputSerializer,
     CandidateSerializer,
     DepartInputSerializer,
     DispatchInputSerializer,
+    OnCallQuerySerializer,
+    OnCallShiftSerializer,
     StepInputSerializer,
+    SwapInputSerializer,
     VisitSerializer,
 )
 from aftersales.dispatch.models import Visit
@@ -129,3 +133,53 @@ class VisitStepView(APIView):
             visit = step(visit=visit, by=request.user, at=data.validated_data.get("at"))
         visit = selectors.case_visits(case=visit.case).get(pk=visit.pk)
         return Response(VisitSerializer(visit).data)
+
+
+class OnCallView(APIView):
+    """Who is on call at a time (default now), for one region or all."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OnCallQuerySerializer], responses=OnCallShiftSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        _staff_view(request)
+        query = OnCallQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        region = None
+        if query.validated_data.get("region"):
+            region = Region.objects.filter(code=query.validated_data["region"]).first()
+            if region is None:
+                raise ValidationFailed(_unknown_region(), field="region")
+        at = query.validated_data.get("at") or clock.now()
+        shifts = selectors.on_call_at(at=at, region=region)
+        return Response(OnCallShiftSerializer(shifts, many=True).data)
+
+
+class SwapView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=SwapInputSerializer, responses=OnCallShiftSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        """Hand the shift to someone else (a supervisor, or the person on it)."""
+        from aftersales.notifications.models import OnCallShift
+
+        _staff_view(request)
+        shift = OnCallShift.objects.filter(pk=pk).first()
+        if shift is None:
+            raise Http404
+        data = SwapInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.shift_swap(shift=shift, by=request.user, **data.validated_data)
+        shift.refresh_from_db()
+        return Response(OnCallShiftSerializer(shift).data)
+
+
+def _staff_view(request: Request) -> None:
+    if not getattr(request.user, "is_service_staff", False):
+        raise NotAllowed(_no_access())
+
+
+def _unknown_region() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Unknown region.")

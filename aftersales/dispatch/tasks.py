@@ -1,0 +1,13 @@
+"""Background tasks of field service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from aftersales.dispatch.services import rotations_generate_all
+
+
+@shared_task
+def rotations_generate_task() -> int:
+    """Keep the on-call rotations written four weeks ahead (hourly)."""
+    return rotations_generate_all()
