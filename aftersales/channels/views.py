@@ -53,11 +53,12 @@ from aftersales.portal.views import contact_required
 @staff_required
 def console_poll(request: HttpRequest) -> HttpResponse:
     """The screen-pop of calls to the user's extension and the chats waiting for them."""
-    calls = calls_for_pop(user=request.user, now=clock.now())
-    chats = chats_waiting_for(user=request.user)
-    fingerprint = pop_fingerprint(calls, chats)
+    now = clock.now()
+    fingerprint = pop_fingerprint(user=request.user, now=now)
     if request.GET.get("fp") == fingerprint:
         return HttpResponse(status=204)
+    calls = calls_for_pop(user=request.user, now=now)
+    chats = chats_waiting_for(user=request.user)
     pops = []
     for call in calls:
         match = caller_identify(call.caller_normalized)

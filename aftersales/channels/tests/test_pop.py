@@ -126,5 +126,5 @@ def test_the_poll_is_a_fixed_number_of_queries(
     for i in range(3):
         cti(f"c-2{i}", "ringing", f"1390000000{i}", "8001")
     fp = fingerprint(client.get(POLL).content.decode())
-    with django_assert_max_num_queries(6):  # session, user, calls, chats
+    with django_assert_max_num_queries(4):  # session, user, and the two fingerprint statements
         assert client.get(POLL + "?fp=" + fp).status_code == 204
