@@ -50,6 +50,7 @@ class Dovecot:
             login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
             internal_group = grp.getgrgid(os.getgid()).gr_name
             self.uid, self.gid = os.getuid(), os.getgid()
+        self.tls_port: int | None = None
         self.root.chmod(0o755)
         for sub in ("run", "state", "mail", "home"):
             (self.root / sub).mkdir()
@@ -63,6 +64,22 @@ class Dovecot:
             "".join(f"{name}:{{PLAIN}}{password}::::::\n" for name, password in self.pool)
         )
         r = self.root
+        tls = "ssl = no"
+        if shutil.which("openssl"):
+            # A self-signed certificate for IMAPS and STARTTLS on loopback.
+            subprocess.run(  # noqa: S603
+                [
+                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(r / "key.pem"), "-out", str(r / "cert.pem"),
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                ],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+            self.tls_port = _free_port()
+            tls = f"ssl = yes\nssl_cert = <{r}/cert.pem\nssl_key = <{r}/key.pem"
+        imaps_port = self.tls_port or 0
         (r / "dovecot.conf").write_text(
             f"""
 base_dir = {r}/run
@@ -70,7 +87,7 @@ state_dir = {r}/state
 log_path = {r}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{tls}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -95,7 +112,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service anvil {{

@@ -354,3 +354,30 @@ def test_inactive_mailboxes_are_not_fetched(mailbox, account, contact):
     account.deliver(message(sender=contact.email))
     assert mailin_fetch_task()["mailboxes"] == 0
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_mail_is_fetched_over_tls(security, mailbox, account, contact, dovecot):
+    if dovecot.tls_port is None:
+        pytest.skip("openssl is missing: the test Dovecot has no certificate")
+    # given a mailbox on IMAPS (or STARTTLS) with the server's self-signed certificate
+    mailbox.security = security
+    mailbox.port = dovecot.tls_port if security == "ssl" else dovecot.port
+    mailbox.tls_verify = False
+    mailbox.save()
+    account.deliver(message(sender=contact.email))
+    result = mailbox_fetch(mailbox=mailbox)
+    assert (result.error, result.new) == ("", 1)
+    assert Case.objects.count() == 1
+
+
+def test_an_untrusted_certificate_is_refused_when_verifying(mailbox, account, dovecot):
+    if dovecot.tls_port is None:
+        pytest.skip("openssl is missing: the test Dovecot has no certificate")
+    mailbox.security = "ssl"
+    mailbox.port = dovecot.tls_port
+    mailbox.save()
+    result = mailbox_fetch(mailbox=mailbox)
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error
+    mailbox.refresh_from_db()
+    assert mailbox.failure_count == 1
