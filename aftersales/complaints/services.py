@@ -414,3 +414,45 @@ def complaint_answer(*, complaint: Complaint, by: User, answer: str) -> Complain
     _event(complaint, by=by, field="complaint_answer", value=_("Answer"), note=answer, public=True)
     _case_to(complaint.case, CaseStatus.RESOLVED, by=by, note=answer)
     return complaint
+
+
+@transaction.atomic
+def complaint_attach(
+    *,
+    case: Case,
+    by: User,
+    subject_kind: str,
+    product: Product | None = None,
+    person: User | None = None,
+) -> Complaint:
+    """Record the complaint details of a ``complaint`` case opened without them (e.g. from the
+    general request form or the console's new-case page).
+
+    Raises NotAllowed (case workers only), ValidationFailed, Conflict (already recorded, or a case
+    of another type).
+    """
+    if not can_work(by):
+        raise NotAllowed(_("You may not change complaints."))
+    _check_subject(subject_kind, product, person)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.case_type != CaseType.COMPLAINT:
+        raise Conflict(_("This case is not a complaint."), code="wrong_case_type")
+    if Complaint.objects.filter(case=case).exists():
+        raise Conflict(_("The complaint details are already recorded."), code="exists")
+    complaint = Complaint.objects.create(
+        case=case,
+        subject_kind=subject_kind,
+        product=product,
+        person=person,
+        complained_at=case.reported_at,
+    )
+    target = person.get_username() if person else (product.code if product else "")
+    _event(
+        complaint,
+        by=by,
+        field="complaint_subject",
+        value=f"{ComplaintSubject(subject_kind).label} {target}".strip(),
+        note="",
+        public=False,
+    )
+    return complaint

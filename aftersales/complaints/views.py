@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.cases import selectors as case_selectors
 from aftersales.cases.choices import CaseChannel, CaseType
 from aftersales.cases.services import attachment_add
 from aftersales.catalog.selectors import asset_list_visible_to
@@ -112,6 +113,28 @@ def step(request: HttpRequest, number: str, step: str) -> HttpResponse:
     return redirect("console:case", number=number)
 
 
+@require_POST
+@staff_required
+def details(request: HttpRequest, number: str) -> HttpResponse:
+    """Record the complaint details of a complaint case opened without them (console panel)."""
+    case = case_selectors.case_list_visible_to(user=request.user).filter(number=number).first()  # type: ignore[arg-type]
+    if case is None:
+        raise Http404
+    form = SubjectForm(request.POST, prefix="complaint-details")
+    if form.is_valid():
+        try:
+            services.complaint_attach(case=case, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as exc:
+            report_domain_error(request, exc)
+        else:
+            messages.success(request, _("Complaint updated."))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("console:case", number=number)
+
+
 def _deadline(case: Any) -> Any:
     """Return the case's resolution clock (the complaint policy's ``restore`` target), if any."""
     clocks = getattr(case, "live_sla_clocks", None)
@@ -125,9 +148,15 @@ def console_panel(request: HttpRequest, case: Any) -> str | None:
     if case.case_type != CaseType.COMPLAINT:
         return None
     complaint = selectors.complaint_for_case(case)
-    if complaint is None:
-        return None
     user = request.user
+    if complaint is None:
+        if not services.can_work(user):
+            return None
+        return render_to_string(
+            "complaints/console_details.html",
+            {"case": case, "form": SubjectForm(prefix="complaint-details")},
+            request=request,
+        )
     open_ = complaint.answered_at is None
     pending = complaint.outcome == ComplaintOutcome.PENDING
     forms: list[tuple[str, str, Any]] = []

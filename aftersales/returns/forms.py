@@ -115,3 +115,22 @@ class RefundForm(forms.Form):
 class ExchangeForm(forms.Form):
     replacement_serial = forms.CharField(label=_("Replacement serial number"), max_length=64)
     note = forms.CharField(label=_("Note"), max_length=4000, required=False)
+
+
+class ReturnDetailsForm(forms.Form):
+    """Staff record the details of a return case opened without them."""
+
+    kind = forms.ChoiceField(label=_("Return or exchange?"), choices=ReturnKind.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=ReturnReason.choices)
+    order_reference = forms.CharField(
+        label=_("Order reference (no unit on the case)"), max_length=64, required=False
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.all(), required=False, to_field_name="code"
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    delivered_on = forms.DateField(
+        label=_("Delivery date of the order line"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -27,7 +27,7 @@ from aftersales.cases.models import Case
 from aftersales.cases.services import attachment_add, case_create, case_transition, record_event
 from aftersales.catalog.models import Asset, Product
 from aftersales.core import clock
-from aftersales.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from aftersales.customers.models import Contact, Customer
 from aftersales.returns import policy, transitions
 from aftersales.returns.choices import ReturnKind, ReturnReason, ReturnStep
@@ -147,6 +147,92 @@ def _check_step(rr: ReturnRequest, to: str) -> None:
         )
 
 
+def _check_goods(
+    *,
+    asset: Asset | None,
+    order_reference: str,
+    product: Product | None,
+    quantity: int,
+    delivered_on: date | None,
+) -> dict[str, Any]:
+    """Check the goods of a request (a unit, or an order line) and return their facts."""
+    order_reference = _text("order_reference", order_reference, limit=64)
+    if asset is not None:
+        if order_reference or product is not None:
+            raise ValidationFailed(
+                _("Give either a unit or an order line, not both."), field="asset"
+            )
+        if delivered_on is not None:
+            raise ValidationFailed(
+                _("A unit's delivery date is taken from its record."), field="delivered_on"
+            )
+        return {
+            "order_reference": "",
+            "product": None,
+            "quantity": 1,
+            "delivered_on": asset.delivery_date,
+            "label": asset.serial_number,
+        }
+    errors: dict[str, list[Any]] = {}
+    if not order_reference:
+        errors["order_reference"] = [_("Give the unit's serial number or the order reference.")]
+    if product is None:
+        errors["product"] = [_("Name the product of the order line.")]
+    if not isinstance(quantity, int) or quantity < 1:
+        errors["quantity"] = [_("The quantity must be at least 1.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if delivered_on is not None and delivered_on > clock.today():
+        raise ValidationFailed(
+            _("The delivery date cannot be in the future."), field="delivered_on"
+        )
+    return {
+        "order_reference": order_reference,
+        "product": product,
+        "quantity": quantity,
+        "delivered_on": delivered_on,
+        "label": f"{order_reference} · {product.code} × {quantity}",  # type: ignore[union-attr]
+    }
+
+
+def _open(
+    *, case: Case, by: User, kind: str, reason: str, asset: Asset | None, goods: dict[str, Any]
+) -> ReturnRequest:
+    """Decide eligibility, store the request of ``case`` and write it to the timeline."""
+    today = clock.today()
+    decision = policy.evaluate(
+        kind=kind, reason=reason, delivered_on=goods["delivered_on"], today=today
+    )
+    rr = ReturnRequest(
+        case=case,
+        kind=kind,
+        reason=reason,
+        asset=asset,
+        order_reference=goods["order_reference"],
+        product=goods["product"],
+        quantity=goods["quantity"],
+        delivered_on=goods["delivered_on"],
+        is_eligible=decision.eligible,
+        eligibility_rule=decision.rule,
+        eligibility_explanation=decision.explanation,
+        window_days=decision.window_days,
+        requested_on=today,
+    )
+    rr.full_clean(exclude=["case"])
+    rr.save()
+    _timeline(
+        rr,
+        by=by,
+        step_from="",
+        step_to=ReturnStep.REQUESTED,
+        note=(_("Eligible: %(text)s") if decision.eligible else _("Not eligible: %(text)s"))
+        % {"text": decision.explanation},
+        eligible=decision.eligible,
+        rule=decision.rule,
+    )
+    return rr
+
+
 @transaction.atomic
 def return_request_create(
     *,
@@ -175,38 +261,12 @@ def return_request_create(
     _choice("kind", kind, ReturnKind)
     _choice("reason", reason, ReturnReason)
     description = _text("description", description, limit=settings.CASES_MAX_TEXT_LENGTH)
-    order_reference = _text("order_reference", order_reference, limit=64)
-    if asset is not None:
-        if order_reference or product is not None:
-            raise ValidationFailed(
-                _("Give either a unit or an order line, not both."), field="asset"
-            )
-        if delivered_on is not None:
-            raise ValidationFailed(
-                _("A unit's delivery date is taken from its record."), field="delivered_on"
-            )
-        delivered_on = asset.delivery_date
-    else:
-        errors: dict[str, list[Any]] = {}
-        if not order_reference:
-            errors["order_reference"] = [_("Give the unit's serial number or the order reference.")]
-        if product is None:
-            errors["product"] = [_("Name the product of the order line.")]
-        if not isinstance(quantity, int) or quantity < 1:
-            errors["quantity"] = [_("The quantity must be at least 1.")]
-        if errors:
-            raise ValidationFailed(errors=errors)
-    today = clock.today()
-    if asset is None and delivered_on is not None and delivered_on > today:
-        raise ValidationFailed(
-            _("The delivery date cannot be in the future."), field="delivered_on"
-        )
-    decision = policy.evaluate(kind=kind, reason=reason, delivered_on=delivered_on, today=today)
-
-    goods = (
-        asset.serial_number
-        if asset is not None
-        else f"{order_reference} · {product.code} × {quantity}"  # type: ignore[union-attr]
+    goods = _check_goods(
+        asset=asset,
+        order_reference=order_reference,
+        product=product,
+        quantity=quantity,
+        delivered_on=delivered_on,
     )
     case = case_create(
         by=by,
@@ -214,38 +274,12 @@ def return_request_create(
         case_type=CaseType.RETURN_EXCHANGE,
         channel=channel or (CaseChannel.WEB if by.is_customer_contact else CaseChannel.API),
         severity=CaseSeverity.C3,
-        summary=f"{ReturnKind(kind).label}: {goods} ({ReturnReason(reason).label})"[:200],
+        summary=f"{ReturnKind(kind).label}: {goods['label']} ({ReturnReason(reason).label})"[:200],
         description=description,
         asset=asset,
         contact=contact,
     )
-    rr = ReturnRequest(
-        case=case,
-        kind=kind,
-        reason=reason,
-        asset=asset,
-        order_reference=order_reference if asset is None else "",
-        product=product if asset is None else None,
-        quantity=quantity if asset is None else 1,
-        delivered_on=delivered_on,
-        is_eligible=decision.eligible,
-        eligibility_rule=decision.rule,
-        eligibility_explanation=decision.explanation,
-        window_days=decision.window_days,
-        requested_on=today,
-    )
-    rr.full_clean(exclude=["case"])
-    rr.save()
-    _timeline(
-        rr,
-        by=by,
-        step_from="",
-        step_to=ReturnStep.REQUESTED,
-        note=(_("Eligible: %(text)s") if decision.eligible else _("Not eligible: %(text)s"))
-        % {"text": decision.explanation},
-        eligible=decision.eligible,
-        rule=decision.rule,
-    )
+    rr = _open(case=case, by=by, kind=kind, reason=reason, asset=asset, goods=goods)
     for upload in uploads:
         attachment_add(case=case, by=by, upload=upload)
     return rr
@@ -528,3 +562,41 @@ def return_exchange(
     )
     _case_to(rr.case, CaseStatus.RESOLVED, by=by, note=text)
     return rr
+
+
+@transaction.atomic
+def return_request_attach(
+    *,
+    case: Case,
+    by: User,
+    kind: str,
+    reason: str,
+    order_reference: str = "",
+    product: Product | None = None,
+    quantity: int = 1,
+    delivered_on: date | None = None,
+) -> ReturnRequest:
+    """Record the return details of a ``return_exchange`` case opened without them (e.g. from
+    the general request form or by phone): the case's unit, or an order line.
+
+    Raises NotAllowed (case workers only), ValidationFailed, Conflict (already recorded, or a
+    case of another type).
+    """
+    if not can_complete(by):
+        raise NotAllowed(_("You may not change cases."))
+    _choice("kind", kind, ReturnKind)
+    _choice("reason", reason, ReturnReason)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.case_type != CaseType.RETURN_EXCHANGE:
+        raise Conflict(_("This case is not a return or exchange."), code="wrong_case_type")
+    if ReturnRequest.objects.filter(case=case).exists():
+        raise Conflict(_("The return details are already recorded."), code="exists")
+    asset = case.asset if case.asset_id else None
+    goods = _check_goods(
+        asset=asset,
+        order_reference="" if asset else order_reference,
+        product=None if asset else product,
+        quantity=quantity,
+        delivered_on=None if asset else delivered_on,
+    )
+    return _open(case=case, by=by, kind=kind, reason=reason, asset=asset, goods=goods)

@@ -8,5 +8,6 @@ app_name = "returns"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.request_new, name="new"),
+    path("cases/<str:number>/details/", views.details, name="details"),
     path("cases/<str:number>/<str:step>/", views.step, name="step"),
 ]

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.cases import selectors as case_selectors
 from aftersales.cases.choices import CaseType
 from aftersales.catalog.selectors import asset_list_visible_to
 from aftersales.console.views import staff_required
@@ -29,6 +30,7 @@ from aftersales.returns.forms import (
     ReceiveForm,
     RefundForm,
     RejectForm,
+    ReturnDetailsForm,
     ReturnRequestForm,
 )
 
@@ -108,14 +110,42 @@ def step(request: HttpRequest, number: str, step: str) -> HttpResponse:
     return redirect("console:case", number=number)
 
 
+@require_POST
+@staff_required
+def details(request: HttpRequest, number: str) -> HttpResponse:
+    """Record the return details of a return case opened without them (console panel)."""
+    case = case_selectors.case_list_visible_to(user=request.user).filter(number=number).first()  # type: ignore[arg-type]
+    if case is None:
+        raise Http404
+    form = ReturnDetailsForm(request.POST, prefix="return-details")
+    if form.is_valid():
+        try:
+            services.return_request_attach(case=case, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as exc:
+            report_domain_error(request, exc)
+        else:
+            messages.success(request, _("Return updated."))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("console:case", number=number)
+
+
 def console_panel(request: HttpRequest, case: Any) -> str | None:
     """Render the return panel of the console case page (None for other case types)."""
     if case.case_type != CaseType.RETURN_EXCHANGE:
         return None
     rr = selectors.return_for_case(case)
-    if rr is None:
-        return None
     user = request.user
+    if rr is None:
+        if not services.can_complete(user):
+            return None
+        return render_to_string(
+            "returns/console_details.html",
+            {"case": case, "form": ReturnDetailsForm(prefix="return-details")},
+            request=request,
+        )
     forms = [
         (name, STEPS[name][0](prefix=f"return-{name}"))
         for name in (

@@ -89,3 +89,17 @@ def test_compensation_hidden_from_the_portal_until_approved(
     )
     client.force_login(contact_user)
     assert "777.00" not in client.get(f"/portal/cases/{complaint.case.number}/").content.decode()
+
+
+def test_console_records_details_of_a_complaint_case_opened_without_them(client, make_case, agent):
+    case = make_case(case_type="complaint", summary="投诉服务")
+    client.force_login(agent)
+    assert (
+        'data-panel="complaint-details"'
+        in client.get(f"/console/cases/{case.number}/").content.decode()
+    )
+    client.post(
+        f"/complaints/cases/{case.number}/details/", {"complaint-details-subject_kind": "service"}
+    )
+    assert Complaint.objects.get(case=case).subject_kind == "service"
+    assert 'data-panel="complaint"' in client.get(f"/console/cases/{case.number}/").content.decode()

@@ -192,3 +192,15 @@ def test_customers_cannot_work_complaints(make_complaint, contact_user):
         services.complaint_investigate(complaint=complaint, by=contact_user, notes="x")
     with pytest.raises(NotAllowed):
         services.complaint_answer(complaint=complaint, by=contact_user, answer="x")
+
+
+def test_details_recorded_for_a_complaint_case_opened_without_them(make_case, agent, engineer):
+    case = make_case(case_type="complaint", summary="投诉")
+    complaint = services.complaint_attach(
+        case=case, by=agent, subject_kind="person", person=engineer
+    )
+    assert (complaint.person, complaint.complained_at) == (engineer, case.reported_at)
+    with pytest.raises(Conflict):
+        services.complaint_attach(case=case, by=agent, subject_kind="service")
+    with pytest.raises(Conflict):
+        services.complaint_attach(case=make_case(), by=agent, subject_kind="service")

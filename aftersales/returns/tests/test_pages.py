@@ -100,3 +100,25 @@ def test_other_case_types_get_no_panel(client, make_case, agent):
     assert (
         'data-panel="return"' not in client.get(f"/console/cases/{case.number}/").content.decode()
     )
+
+
+def test_console_records_details_of_a_return_case_opened_without_them(
+    client, make_case, agent, unit
+):
+    case = make_case(case_type="return_exchange", asset=unit)
+    client.force_login(agent)
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert 'data-panel="return-details"' in page
+    response = client.post(
+        f"/returns/cases/{case.number}/details/",
+        {
+            "return-details-kind": "exchange",
+            "return-details-reason": "quality",
+            "return-details-quantity": "1",
+        },
+    )
+    assert response["Location"] == f"/console/cases/{case.number}/"
+    rr = ReturnRequest.objects.get(case=case)
+    assert (rr.kind, rr.asset) == ("exchange", unit)
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert 'data-panel="return"' in page

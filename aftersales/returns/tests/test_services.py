@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from aftersales.cases.models import CaseEvent
-from aftersales.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from aftersales.returns import services
 from aftersales.returns.models import ReturnRequest
 
@@ -228,3 +228,23 @@ def test_receipt_dates_are_checked(make_return, supervisor, agent):
 def test_a_customer_cannot_request_for_another_organisation(make_return, other_customer):
     with pytest.raises(ValidationFailed):
         make_return(customer=other_customer, asset=None, order_reference="X", product=None)
+
+
+def test_details_recorded_for_a_return_case_opened_without_them(
+    make_case, agent, unit, contact_user
+):
+    case = make_case(case_type="return_exchange", asset=unit, summary="退货")
+    with pytest.raises(NotAllowed):
+        services.return_request_attach(case=case, by=contact_user, kind="return", reason="quality")
+    rr = services.return_request_attach(case=case, by=agent, kind="return", reason="quality")
+    assert (rr.asset, rr.delivered_on, rr.is_eligible) == (unit, unit.delivery_date, True)
+    assert _steps(rr) == ["requested"]
+    with pytest.raises(Conflict):
+        services.return_request_attach(case=case, by=agent, kind="return", reason="quality")
+
+
+def test_details_only_for_return_cases(make_case, agent):
+    case = make_case()
+    with pytest.raises(Conflict):
+        services.return_request_attach(case=case, by=agent, kind="return", reason="quality")
+    assert not ReturnRequest.objects.exists()
