@@ -379,8 +379,8 @@ def return_approve(*, rr: ReturnRequest, by: User, note: str = "") -> ReturnRequ
 
 @transaction.atomic
 def return_reject(*, rr: ReturnRequest, by: User, reason: str) -> ReturnRequest:
-    """Reject a request (before approval, or after a failed inspection); the reason is shown to
-    the customer and the case is resolved with it.
+    """Reject a request (before approval, after approval when the goods never came, or after a
+    failed inspection); the reason is shown to the customer and the case is resolved with it.
 
     Raises NotAllowed (supervisors only), ValidationFailed, InvalidTransition.
     """

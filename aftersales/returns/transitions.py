@@ -8,7 +8,8 @@ S = ReturnStep
 
 ALLOWED: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED}),
-    S.APPROVED: frozenset({S.RECEIVED}),
+    # A supervisor may close an approved request whose goods never came.
+    S.APPROVED: frozenset({S.RECEIVED, S.REJECTED}),
     S.RECEIVED: frozenset({S.INSPECTED}),
     # After a passed inspection: refund or exchange; after a failed one the supervisor rejects.
     S.INSPECTED: frozenset({S.REFUNDED, S.EXCHANGED, S.REJECTED}),

@@ -192,6 +192,8 @@ def _progress(rr: Any) -> list[tuple[str, bool, bool]]:
     """Return the path of ``rr`` as (label, done, current) rows for the progress list."""
     path = [ReturnStep.REQUESTED]
     if rr.step == ReturnStep.REJECTED and rr.received_on is None:
+        if rr.rma_number:
+            path.append(ReturnStep.APPROVED)
         path.append(ReturnStep.REJECTED)
     else:
         path += [ReturnStep.APPROVED, ReturnStep.RECEIVED, ReturnStep.INSPECTED]

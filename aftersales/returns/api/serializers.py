@@ -55,6 +55,13 @@ class ReturnRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: ReturnRequest) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "is_customer_contact", False):
+            data.pop("override_reason", None)  # an internal note; the explanation is public
+        return data
+
 
 class ReturnRequestCreateSerializer(serializers.Serializer):
     customer = serializers.SlugRelatedField(

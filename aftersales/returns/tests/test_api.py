@@ -22,6 +22,7 @@ def test_customer_creates_a_return_for_their_own_unit(client_for, contact_user, 
         "quality_window",
     )
     assert body["delivered_on"] == "2026-11-20"
+    assert "override_reason" not in body
     assert response["Location"].endswith(f"/api/v1/returns/{body['case']}/")
 
 

@@ -153,10 +153,17 @@ def test_a_decided_request_cannot_be_approved_again(make_return, supervisor):
     rr = services.return_approve(rr=make_return(), by=supervisor)
     with pytest.raises(InvalidTransition):
         services.return_approve(rr=rr, by=supervisor)
-    with pytest.raises(InvalidTransition):
-        services.return_reject(rr=rr, by=supervisor, reason="x")
     rr.refresh_from_db()
     assert rr.rma_number == "RMA-20261125-0001"
+
+
+def test_approved_goods_that_never_came_are_rejected(make_return, supervisor, agent):
+    rr = services.return_approve(rr=make_return(), by=supervisor)
+    rr = services.return_reject(rr=rr, by=supervisor, reason="客户未寄回货物")
+    rr.case.refresh_from_db()
+    assert (rr.step, rr.case.status) == ("rejected", "resolved")
+    with pytest.raises(InvalidTransition):
+        services.return_receive(rr=rr, by=agent, received_on=D(2026, 11, 25))
 
 
 def test_not_eligible_needs_an_override_before_approval(make_return, supervisor, agent):
