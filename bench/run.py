@@ -18,6 +18,7 @@ BENCHES = {
     "case_create": HERE / "bench_case_create.py",
     "sla_sweep": HERE / "bench_sla_sweep.py",
     "console": HERE / "bench_console.py",
+    "notifications": HERE / "bench_notifications.py",
     "channels": HERE / "bench_channels.py",
     "mailin": HERE / "bench_mailin.py",
 }

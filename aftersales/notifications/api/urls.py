@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 from aftersales.notifications.api.views import DeliveryViewSet
 
 router = SimpleRouter()
-router.include_format_suffixes = False
+router.include_format_suffixes = False  # type: ignore[attr-defined]
 router.register("notification-deliveries", DeliveryViewSet, basename="notification-delivery")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -139,11 +139,28 @@ def _attempt(token: uuid.UUID, delivery: Delivery, result: SendResult, send: Any
         _record_success(token, delivery, result, answer)
 
 
+def _write_result(delivery_pk: int, token: uuid.UUID, **fields: Any) -> None:
+    """Record one attempt's outcome, at once (a worker that dies after it never resends).
+
+    On PostgreSQL the commit does not wait for the WAL flush (``synchronous_commit = off`` for
+    this transaction only): a dying worker loses nothing, since the server has the row; only a
+    crash of the database server itself within a fraction of a second could lose the record,
+    and then the message would be sent once more rather than lost.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Delivery.objects.filter(pk=delivery_pk, claim_token=token).update(**fields)
+
+
 def _record_success(
     token: uuid.UUID, delivery: Delivery, result: SendResult, answer: tuple[int | None, str]
 ) -> None:
     status, excerpt = answer
-    Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+    _write_result(
+        delivery.pk,
+        token,
         status=DeliveryStatus.SENT,
         attempts=delivery.attempts + 1,
         sent_at=clock.now(),
@@ -161,7 +178,9 @@ def _record_failure(
 ) -> None:
     attempts = delivery.attempts + 1
     final = exc.permanent or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
-    Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+    _write_result(
+        delivery.pk,
+        token,
         status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING,
         attempts=attempts,
         next_attempt_at=None if final else clock.now() + retry_delay(attempts),
@@ -183,7 +202,7 @@ def _record_failure(
 def email_message(delivery: Delivery) -> EmailMultiAlternatives:
     """Return the e-mail of ``delivery``: threaded on its case, with its stored Message-ID."""
     headers = {"Message-ID": delivery.message_id, "Auto-Submitted": "auto-generated"}
-    number = delivery.case.number if delivery.case_id else None
+    number = delivery.case.number if delivery.case is not None else None
     if number:
         ref = thread_reference(number)
         headers.update({"In-Reply-To": ref, "References": ref, "X-Aftersales-Case": number})

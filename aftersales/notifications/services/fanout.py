@@ -173,7 +173,7 @@ def _events_batch(*, now: datetime, size: int, result: FanOutResult) -> int:
     for event in live:
         case = event.case
         if event in hearing:
-            extra = {"reply": replies.get((event.data or {}).get("comment"), "")}
+            extra = {"reply": replies.get(int((event.data or {}).get("comment") or 0), "")}
             for person in recipients.get(case.pk, []):
                 if (
                     person.user is not None
@@ -222,7 +222,7 @@ def _customer_recipients(cases: list[Any]) -> dict[int, list[_Recipient]]:
     for case in cases:
         if case.contact_id and case.contact.email:
             wanted.setdefault(case.customer_id, set()).add(case.contact.email.lower())
-    accounts: dict[tuple[int, str], User] = {}
+    accounts: dict[tuple[int | None, str], User] = {}
     if wanted:
         emails = {e for es in wanted.values() for e in es}
         for user in User.objects.filter(
@@ -238,17 +238,17 @@ def _customer_recipients(cases: list[Any]) -> dict[int, list[_Recipient]]:
         people: list[_Recipient] = []
         contact = case.contact if case.contact_id else None
         if contact is not None:
-            user = (
+            account = (
                 accounts.get((case.customer_id, contact.email.lower())) if contact.email else None
             )
             people.append(
                 _Recipient(
-                    user=user,
+                    user=account,
                     contact=contact,
-                    email=contact.email or (user.email if user else ""),
-                    phone=_phone(contact.mobile or (user.phone if user else "")),
-                    language=user_language(user) if user else "",
-                    zone=user_zone(user) if user else default_zone,
+                    email=contact.email or (account.email if account else ""),
+                    phone=_phone(contact.mobile or (account.phone if account else "")),
+                    language=user_language(account) if account else "",
+                    zone=user_zone(account) if account else default_zone,
                     name=contact.name,
                 )
             )
@@ -465,7 +465,7 @@ def _notice_deliveries(
     if notice.kind not in URGENT_EVENTS:
         start, end = book.quiet_hours(user)
         not_before = quiet_until(start=start, end=end, zone=zone, at=now) or now
-    number = notice.case.number if notice.case_id else None
+    number = notice.case.number if notice.case is not None else None
     common: dict[str, Any] = {
         "notification": notice,
         "kind": notice.kind,

@@ -230,3 +230,10 @@ def test_after_hours_an_sla_breach_reaches_the_on_call_person_once(
     oncall_mail = [m for m in smtp.to("oncall@example.com") if "C-1" not in str(m["Subject"])]
     assert len(oncall_mail) == urgent.count()  # besides the new C-1 case itself
     assert all(case.number in str(m["Subject"]) for m in oncall_mail)
+
+
+def test_the_page_is_linked_from_the_console_and_the_portal(client, agent, contact_user):
+    for user in (agent, contact_user):
+        client.force_login(user)
+        page = client.get("/notifications/")
+        assert 'href="/notifications/" aria-current="page"' in page.content.decode()
