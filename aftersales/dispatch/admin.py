@@ -6,10 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core import clock
 from aftersales.dispatch.models import (
     Absence,
+    BackupUnit,
     Certification,
     EngineerProfile,
+    Loan,
+    PlannedCase,
     Rotation,
     RotationMember,
+    ServicePlan,
     ShiftSwap,
     Visit,
     VisitPart,
@@ -89,6 +93,50 @@ class RotationAdmin(admin.ModelAdmin):
 class ShiftSwapAdmin(admin.ModelAdmin):
     list_display = ("shift", "from_user", "to_user", "reason", "created_by", "created_at")
     search_fields = ("from_user__username", "to_user__username", "reason")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class PlannedCaseInline(admin.TabularInline):
+    model = PlannedCase
+    extra = 0
+    can_delete = False
+    fields = ("period_start", "case", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ServicePlan)
+class ServicePlanAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "case_type", "contract", "asset", "every_months", "is_active")
+    list_filter = ("case_type", "is_active")
+    search_fields = ("code", "name", "contract__number", "asset__serial_number")
+    autocomplete_fields = ("contract", "asset", "team")
+    inlines = [PlannedCaseInline]
+
+
+@admin.register(BackupUnit)
+class BackupUnitAdmin(admin.ModelAdmin):
+    list_display = ("serial_number", "product", "region", "is_active")
+    list_filter = ("region", "is_active")
+    search_fields = ("serial_number", "product__name")
+    autocomplete_fields = ("product",)
+
+
+@admin.register(Loan)
+class LoanAdmin(admin.ModelAdmin):
+    """Loans are issued and returned on the case page; read-only here."""
+
+    list_display = ("unit", "case", "issued_at", "due_back", "returned_at")
+    list_filter = ("returned_at",)
+    search_fields = ("unit__serial_number", "case__number")
+    list_select_related = ("unit", "case")
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -133,6 +133,13 @@ class Visit(models.Model):
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     departed_at = models.DateTimeField(_("departed"), null=True, blank=True)
     work_performed = models.TextField(_("work performed"), blank=True)
+    customer_feedback = models.TextField(_("customer's feedback"), blank=True)
+    feedback_score = models.PositiveSmallIntegerField(
+        _("customer's score (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("planned by"),
@@ -306,3 +313,199 @@ class ShiftSwap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift_id}: {self.from_user_id} -> {self.to_user_id}"
+
+
+class ServicePlan(models.Model):
+    """Preventive maintenance or periodic visits (不定期走访) for a contract or one asset.
+
+    Each period opens one case of the plan's type ``lead_days`` ahead of the period's start.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    case_type = models.CharField(
+        _("case type"),
+        max_length=20,
+        choices=[("maintenance", _("Preventive maintenance")), ("visit", _("Customer visit"))],
+    )
+    contract = models.ForeignKey(
+        "catalog.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="service_plans",
+    )
+    asset = models.ForeignKey(
+        "catalog.Asset",
+        verbose_name=_("asset"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="service_plans",
+    )
+    every_months = models.PositiveSmallIntegerField(
+        _("every (months)"), default=3, validators=[MinValueValidator(1)]
+    )
+    starts_on = models.DateField(_("first period starts"))
+    ends_on = models.DateField(_("last period starts by"), null=True, blank=True)
+    lead_days = models.PositiveSmallIntegerField(_("open the case this many days ahead"), default=7)
+    checklist = models.TextField(_("checklist (one item per line)"), blank=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service plan")
+        verbose_name_plural = _("service plans")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(contract__isnull=False, asset__isnull=True)
+                    | models.Q(contract__isnull=True, asset__isnull=False)
+                ),
+                name="dispatch_plan_contract_or_asset",
+                violation_error_message=_("A plan covers a contract or one asset."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def checklist_items(self) -> list[str]:
+        return [line.strip() for line in self.checklist.splitlines() if line.strip()]
+
+
+class PlannedCase(models.Model):
+    """The case a plan opened for one period (unique: one per period)."""
+
+    plan = models.ForeignKey(
+        ServicePlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="occurrences"
+    )
+    period_start = models.DateField(_("period starts"))
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="planned_by"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("planned case")
+        verbose_name_plural = _("planned cases")
+        ordering = ["plan", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "period_start"], name="dispatch_plan_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.period_start}"
+
+
+class ChecklistItem(models.Model):
+    """One item of a case's checklist (planned work, installation and commissioning)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="checklist"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.CharField(_("item"), max_length=300)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["case", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="dispatch_checklist_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class BackupUnit(models.Model):
+    """A loaner (备用设备) in the backup pool."""
+
+    serial_number = models.CharField(_("serial number"), max_length=80, unique=True)
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("kept in region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("in the pool"), default=True)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("backup unit")
+        verbose_name_plural = _("backup units")
+        ordering = ["serial_number"]
+
+    def __str__(self) -> str:
+        return self.serial_number
+
+
+class Loan(models.Model):
+    """A backup unit lent to a customer against a case, until it comes back."""
+
+    unit = models.ForeignKey(
+        BackupUnit, verbose_name=_("backup unit"), on_delete=models.PROTECT, related_name="loans"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="loans"
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_back = models.DateField(_("due back"))
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    condition = models.CharField(_("condition on return"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(returned_at__isnull=True),
+                name="dispatch_one_open_loan_per_unit",
+                violation_error_message=_("This unit is already lent out."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} -> {self.case_id}"

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Count, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,14 @@ from aftersales.calendars.selectors import calendar_spec
 from aftersales.cases.models import Case
 from aftersales.cases.transitions import OPEN
 from aftersales.dispatch.choices import DistanceClass, VisitStatus
-from aftersales.dispatch.models import Absence, EngineerProfile, Visit
+from aftersales.dispatch.models import (
+    Absence,
+    BackupUnit,
+    ChecklistItem,
+    EngineerProfile,
+    Loan,
+    Visit,
+)
 
 # Points of each factor in the ranking (the reasons say which applied).
 SKILL_POINTS = 40
@@ -256,3 +264,33 @@ def upcoming_shifts(*, start: datetime, days: int = 7, region: Any = None) -> Qu
     if region is not None:
         shifts = shifts.filter(Q(region__isnull=True) | Q(region=region))
     return shifts.order_by("starts_at", "region__code", "id")
+
+
+def case_checklist(*, case: Case) -> QuerySet[Any]:
+
+    return ChecklistItem.objects.filter(case=case).select_related("done_by").order_by("position")
+
+
+def case_loans(*, case: Case) -> QuerySet[Any]:
+
+    return Loan.objects.filter(case=case).select_related("unit__product", "issued_by")
+
+
+def units_available(*, product: Any = None) -> QuerySet[Any]:
+    """Return backup units in the pool and not lent out (of ``product`` first when given)."""
+
+    lent = Loan.objects.filter(returned_at__isnull=True).values("unit_id")
+    units = BackupUnit.objects.filter(is_active=True).exclude(pk__in=lent).select_related("product")
+    if product is not None:
+        return units.order_by(Case_(When(product=product, then=0), default=1), "serial_number")
+    return units.order_by("serial_number")
+
+
+def loans_overdue(*, today: Any) -> QuerySet[Any]:
+    """Return the loans not returned by their due day."""
+
+    return (
+        Loan.objects.filter(returned_at__isnull=True, due_back__lt=today)
+        .select_related("unit", "case__customer")
+        .order_by("due_back")
+    )

@@ -370,3 +370,283 @@ def shift_swap(*, shift: Any, to_user: User, by: User, reason: str) -> Any:
     shift.user = to_user
     shift.save(update_fields=["user"])
     return swap
+
+
+# --- Planned work ----------------------------------------------------------------------------
+
+PLANNER_USERNAME = "planner"
+
+
+def planner_user() -> User:
+    """Return the staff account that opens planned cases, created on first use."""
+    from django.db import IntegrityError
+
+    from aftersales.accounts.services import user_create
+
+    user = User.objects.filter(username=PLANNER_USERNAME).first()
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            return user_create(
+                by=None,
+                username=PLANNER_USERNAME,
+                role=UserRole.AGENT,
+                first_name=_("Service planner"),
+                is_available=False,
+            )
+    except IntegrityError:
+        return User.objects.get(username=PLANNER_USERNAME)
+
+
+def plan_due_periods(plan: Any, today: Any) -> list[Any]:
+    """Return the period starts of ``plan`` whose case should exist by ``today``: the periods
+    that have not ended and whose opening day (start minus the lead days) has come."""
+    from aftersales.catalog.entitlement import add_months
+
+    last = plan.ends_on
+    if plan.contract_id and plan.contract.end_date:
+        last = min(last, plan.contract.end_date) if last else plan.contract.end_date
+    due = []
+    n = 0
+    while True:
+        start = add_months(plan.starts_on, n * plan.every_months)
+        if last is not None and start > last:
+            break
+        if start - timedelta(days=plan.lead_days) > today:
+            break
+        if add_months(start, plan.every_months) > today:
+            due.append(start)
+        n += 1
+    return due
+
+
+def _plan_case(plan: Any, period_start: Any, now: datetime) -> Case:
+    from aftersales.cases.services import case_create
+    from aftersales.dispatch.models import ChecklistItem, PlannedCase
+
+    customer = plan.contract.customer if plan.contract_id else plan.asset.customer
+    summary = _("%(plan)s: period from %(start)s") % {"plan": plan.name, "start": period_start}
+    items = plan.checklist_items
+    case = case_create(
+        by=planner_user(),
+        customer=customer,
+        asset=plan.asset if plan.asset_id else None,
+        contract=plan.contract if plan.contract_id else None,
+        case_type=plan.case_type,
+        channel="api",
+        severity="C-3",
+        summary=summary[:200],
+        description="\n".join(f"- {item}" for item in items),
+        team=plan.team,
+        reported_at=now,
+    )
+    PlannedCase.objects.create(plan=plan, period_start=period_start, case=case, created_at=now)
+    ChecklistItem.objects.bulk_create(
+        [ChecklistItem(case=case, position=i, text=text[:300]) for i, text in enumerate(items)]
+    )
+    return case
+
+
+def plans_open_due(*, now: datetime | None = None) -> int:
+    """Open the planned cases that have come due; return how many were opened.
+
+    Each (plan, period) opens exactly one case, however many schedulers run at once: the case
+    and its period row are written in one savepoint and the period is unique per plan, so a
+    second writer's attempt rolls back whole.
+    """
+    from django.db import IntegrityError
+
+    from aftersales.dispatch.models import PlannedCase, ServicePlan
+
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    opened = 0
+    plans = ServicePlan.objects.filter(is_active=True).select_related(
+        "contract__customer", "asset__customer", "team"
+    )
+    for plan in plans:
+        done = set(PlannedCase.objects.filter(plan=plan).values_list("period_start", flat=True))
+        for start in plan_due_periods(plan, today):
+            if start in done:
+                continue
+            try:
+                with transaction.atomic():
+                    _plan_case(plan, start, now)
+                opened += 1
+            except IntegrityError:  # another scheduler opened this period first
+                continue
+    return opened
+
+
+@transaction.atomic
+def checklist_tick(*, item: Any, by: User, done: bool = True, note: str = "") -> Any:
+    """Tick (or untick) a checklist item; ticking the last item of an installation case
+    records the installation on the asset (its service stage moves to trial operation)."""
+    from aftersales.dispatch.models import ChecklistItem
+
+    _ensure_worker(by)
+    item = ChecklistItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+    now = clock.now()
+    item.done_at, item.done_by = (now, by) if done else (None, None)
+    item.note = (note or "").strip()[:300]
+    item.save(update_fields=["done_at", "done_by", "note"])
+    record_event(
+        item.case,
+        CaseEventKind.FIELD_CHANGED,
+        by=by,
+        at=now,
+        is_public=False,
+        field="checklist",
+        old_value="" if done else item.text,
+        new_value=item.text if done else "",
+        note=item.note,
+    )
+    case = item.case
+    if (
+        done
+        and case.case_type == "installation"
+        and case.asset_id
+        and not ChecklistItem.objects.filter(case=case, done_at__isnull=True).exists()
+    ):
+        from aftersales.catalog.models import Asset
+
+        asset = Asset.objects.select_for_update().get(pk=case.asset_id)
+        if asset.installation_date is None:
+            asset.installation_date = timezone.localdate(now)
+            asset.save(update_fields=["installation_date", "updated_at"])
+            record_event(
+                case,
+                CaseEventKind.FIELD_CHANGED,
+                by=by,
+                at=now,
+                is_public=True,
+                field="installation_date",
+                new_value=asset.installation_date.isoformat(),
+                note=_("Installation and commissioning complete: the unit is in trial operation."),
+            )
+    return item
+
+
+@transaction.atomic
+def installation_accept(*, case: Case, by: User, on: Any = None) -> Any:
+    """Record the customer's final acceptance of the unit installed under ``case``; a warranty
+    counted from final acceptance starts that day."""
+    from aftersales.catalog.models import Asset
+
+    _ensure_worker(by)
+    if not case.asset_id:
+        raise ValidationFailed(_("The case has no unit."), field="asset")
+    asset = Asset.objects.select_for_update().get(pk=case.asset_id)
+    on = on or clock.today()
+    if asset.installation_date is None:
+        raise Conflict(_("Installation is not complete yet: finish the checklist first."))
+    if on < asset.installation_date:
+        raise ValidationFailed(_("Acceptance cannot come before installation."), field="on")
+    if asset.final_acceptance_date is not None:
+        raise Conflict(_("The unit was already accepted."))
+    asset.final_acceptance_date = on
+    asset.save(update_fields=["final_acceptance_date", "updated_at"])
+    record_event(
+        case,
+        CaseEventKind.FIELD_CHANGED,
+        by=by,
+        is_public=True,
+        field="final_acceptance_date",
+        new_value=on.isoformat(),
+        note=_("Final acceptance recorded."),
+    )
+    return asset
+
+
+@transaction.atomic
+def visit_feedback(*, visit: Visit, by: User, text: str, score: int | None = None) -> Visit:
+    """Record the customer's feedback on a finished visit (the contact, or staff writing down
+    what the customer said)."""
+    from aftersales.cases.services.common import ensure_can_view
+
+    visit = _lock_visit(visit)
+    ensure_can_view(user=by, case=visit.case)
+    if not (by.is_customer_contact or has_capability(by, Capability.WORK_CASES)):
+        raise NotAllowed(_("You may not record feedback."))
+    if visit.status != VisitStatus.DONE:
+        raise _wrong_step(visit)
+    text = (text or "").strip()
+    if not text and score is None:
+        raise ValidationFailed(_("Write the feedback or give a score."), field="text")
+    if score is not None and not 1 <= int(score) <= 5:
+        raise ValidationFailed(_("Give a score from 1 to 5."), field="score")
+    visit.customer_feedback, visit.feedback_score = text[:5000], score
+    visit.save(update_fields=["customer_feedback", "feedback_score"])
+    record_event(
+        visit.case,
+        CaseEventKind.VISIT,
+        by=by,
+        is_public=True,
+        new_value=str(score or ""),
+        note=_("Feedback on the visit: %(text)s") % {"text": text or "—"},
+        data={"visit": visit.pk, "step": "feedback", "score": score},
+    )
+    return visit
+
+
+# --- Backup units ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def loan_issue(*, case: Case, unit: Any, by: User, due_back: Any) -> Any:
+    """Lend a backup unit to the customer against ``case`` until ``due_back``."""
+    from django.db import IntegrityError
+
+    from aftersales.dispatch.models import BackupUnit, Loan
+
+    _ensure_worker(by)
+    unit = BackupUnit.objects.select_for_update().get(pk=unit.pk)
+    if not unit.is_active:
+        raise ValidationFailed(_("This unit is not in the backup pool."), field="unit")
+    if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        raise Conflict(_("The case is resolved; no loan is needed."))
+    if due_back < clock.today():
+        raise ValidationFailed(_("The return date cannot be in the past."), field="due_back")
+    try:
+        with transaction.atomic():
+            loan = Loan.objects.create(
+                unit=unit, case=case, issued_at=clock.now(), issued_by=by, due_back=due_back
+            )
+    except IntegrityError:
+        raise Conflict(_("This unit is already lent out."), code="unit_on_loan") from None
+    record_event(
+        case,
+        CaseEventKind.FIELD_CHANGED,
+        by=by,
+        is_public=True,
+        field="backup_unit",
+        new_value=unit.serial_number,
+        note=_("Backup unit %(serial)s lent until %(day)s.")
+        % {"serial": unit.serial_number, "day": due_back},
+    )
+    return loan
+
+
+@transaction.atomic
+def loan_return(*, loan: Any, by: User, condition: str = "") -> Any:
+    from aftersales.dispatch.models import Loan
+
+    _ensure_worker(by)
+    loan = Loan.objects.select_for_update().select_related("case", "unit").get(pk=loan.pk)
+    if loan.returned_at is not None:
+        raise Conflict(_("This unit was already returned."))
+    loan.returned_at, loan.returned_to = clock.now(), by
+    loan.condition = (condition or "").strip()[:300]
+    loan.save(update_fields=["returned_at", "returned_to", "condition"])
+    record_event(
+        loan.case,
+        CaseEventKind.FIELD_CHANGED,
+        by=by,
+        is_public=True,
+        field="backup_unit",
+        old_value=loan.unit.serial_number,
+        new_value="",
+        note=_("Backup unit %(serial)s returned.") % {"serial": loan.unit.serial_number},
+    )
+    return loan

@@ -11,3 +11,11 @@ from aftersales.dispatch.services import rotations_generate_all
 def rotations_generate_task() -> int:
     """Keep the on-call rotations written four weeks ahead (hourly)."""
     return rotations_generate_all()
+
+
+@shared_task
+def plans_open_due_task() -> int:
+    """Open the planned maintenance and visit cases that have come due (hourly)."""
+    from aftersales.dispatch.services import plans_open_due
+
+    return plans_open_due()

@@ -97,3 +97,45 @@ class OnCallQuerySerializer(serializers.Serializer):
 class SwapInputSerializer(serializers.Serializer):
     to_user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
     reason = serializers.CharField(max_length=300)
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    text = serializers.CharField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    done_by = serializers.CharField(source="done_by.username", allow_null=True, default=None)
+    note = serializers.CharField()
+
+
+class TickInputSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class LoanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unit = serializers.CharField(source="unit.serial_number")
+    product = serializers.CharField(source="unit.product.code")
+    issued_at = serializers.DateTimeField()
+    due_back = serializers.DateField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+    condition = serializers.CharField()
+
+
+class LoanInputSerializer(serializers.Serializer):
+    unit = serializers.CharField(max_length=80)
+    due_back = serializers.DateField()
+
+
+class LoanReturnInputSerializer(serializers.Serializer):
+    condition = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    score = serializers.IntegerField(required=False, min_value=1, max_value=5)
+
+
+class AcceptanceInputSerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)

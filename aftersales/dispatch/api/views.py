@@ -18,14 +18,21 @@ from aftersales.core.errors import NotAllowed, ValidationFailed
 from aftersales.customers.models import Region
 from aftersales.dispatch import selectors, services
 from aftersales.dispatch.api.serializers import (
+    AcceptanceInputSerializer,
     CancelInputSerializer,
     CandidateSerializer,
+    ChecklistItemSerializer,
     DepartInputSerializer,
     DispatchInputSerializer,
+    FeedbackInputSerializer,
+    LoanInputSerializer,
+    LoanReturnInputSerializer,
+    LoanSerializer,
     OnCallQuerySerializer,
     OnCallShiftSerializer,
     StepInputSerializer,
     SwapInputSerializer,
+    TickInputSerializer,
     VisitSerializer,
 )
 from aftersales.dispatch.models import Visit
@@ -183,3 +190,120 @@ def _unknown_region() -> str:
     from django.utils.translation import gettext as _
 
     return _("Unknown region.")
+
+
+class ChecklistView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ChecklistItemSerializer(many=True))
+    def get(self, request: Request, number: str) -> Response:
+        """The case's checklist (planned work, installation)."""
+        case = _case(request, number)
+        return Response(
+            ChecklistItemSerializer(selectors.case_checklist(case=case), many=True).data
+        )
+
+
+class ChecklistTickView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TickInputSerializer, responses=ChecklistItemSerializer)
+    def post(self, request: Request, number: str, pk: int) -> Response:
+        _staff(request)
+        case = _case(request, number)
+        item = selectors.case_checklist(case=case).filter(pk=pk).first()
+        if item is None:
+            raise Http404
+        data = TickInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.checklist_tick(item=item, by=request.user, **data.validated_data)
+        return Response(ChecklistItemSerializer(item).data)
+
+
+class AcceptanceView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=AcceptanceInputSerializer)
+    def post(self, request: Request, number: str) -> Response:
+        """Record the final acceptance of the unit installed under an installation case."""
+        _staff(request)
+        case = _case(request, number)
+        data = AcceptanceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        asset = services.installation_accept(case=case, by=request.user, **data.validated_data)
+        return Response(
+            {"asset": asset.serial_number, "final_acceptance_date": asset.final_acceptance_date}
+        )
+
+
+class CaseLoansView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=LoanSerializer(many=True))
+    def get(self, request: Request, number: str) -> Response:
+        case = _case(request, number)
+        return Response(LoanSerializer(selectors.case_loans(case=case), many=True).data)
+
+    @extend_schema(request=LoanInputSerializer, responses=LoanSerializer)
+    def post(self, request: Request, number: str) -> Response:
+        """Lend a backup unit against the case."""
+        from aftersales.dispatch.models import BackupUnit
+
+        _staff(request)
+        case = _case(request, number)
+        data = LoanInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = BackupUnit.objects.filter(serial_number=data.validated_data["unit"]).first()
+        if unit is None:
+            raise ValidationFailed(_unknown_unit(), field="unit")
+        loan = services.loan_issue(
+            case=case, unit=unit, by=request.user, due_back=data.validated_data["due_back"]
+        )
+        return Response(LoanSerializer(loan).data, status=status.HTTP_201_CREATED)
+
+
+class LoanReturnView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LoanReturnInputSerializer, responses=LoanSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        from aftersales.dispatch.models import Loan
+
+        _staff(request)
+        loan = Loan.objects.filter(pk=pk).first()
+        if loan is None:
+            raise Http404
+        data = LoanReturnInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        loan = services.loan_return(loan=loan, by=request.user, **data.validated_data)
+        return Response(LoanSerializer(loan).data)
+
+
+class FeedbackView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=FeedbackInputSerializer, responses=VisitSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        """The customer's feedback on a finished visit (the contact, or staff for them)."""
+        visit = (
+            Visit.objects.filter(pk=pk, case__in=case_list_visible_to(user=request.user))
+            .select_related("case")
+            .first()
+        )
+        if visit is None:
+            raise Http404
+        data = FeedbackInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        visit = services.visit_feedback(
+            visit=visit,
+            by=request.user,
+            text=data.validated_data.get("text", ""),
+            score=data.validated_data.get("score"),
+        )
+        return Response(VisitSerializer(selectors.case_visits(case=visit.case).get(pk=pk)).data)
+
+
+def _unknown_unit() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("No backup unit with this serial number.")

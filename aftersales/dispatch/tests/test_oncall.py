@@ -40,7 +40,7 @@ def test_rotation_takes_turns_and_is_written_once(roster, supervisor):
     assert names == ["oc0", "oc1", "oc2", "oc0", "oc1", "oc2", "oc0"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_schedulers_at_once_write_each_period_once(make_user, supervisor, region):
     people = [make_user("engineer", username=f"tx{i}") for i in range(2)]
     rotation = Rotation.objects.create(
