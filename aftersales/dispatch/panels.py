@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,11 +15,21 @@ from aftersales.dispatch.forms import DispatchForm
 
 # Candidates shown on the case page (the API lists all).
 SHOWN = 5
+# Offer a backup unit when the restore target is this close (or past).
+LOAN_HINT = timedelta(hours=4)
 
 
 def console_panel(request: HttpRequest, case: Any) -> str | None:
     visits = list(selectors.case_visits(case=case))
-    context: dict[str, Any] = {"case": case, "visits": visits}
+    checklist = list(selectors.case_checklist(case=case))
+    loans = list(selectors.case_loans(case=case))
+    context: dict[str, Any] = {
+        "case": case,
+        "visits": visits,
+        "checklist": checklist,
+        "loans": loans,
+        "can_work": has_capability(request.user, Capability.WORK_CASES),
+    }
     if has_capability(request.user, Capability.WORK_CASES) and case.status not in (
         "resolved",
         "closed",
@@ -26,7 +37,18 @@ def console_panel(request: HttpRequest, case: Any) -> str | None:
         candidates = selectors.dispatch_candidates(case=case, now=clock.now())
         context["candidates"] = candidates[:SHOWN]
         context["dispatch_form"] = DispatchForm(prefix="dispatch", candidates=candidates)
-    if not visits and "candidates" not in context:
+        product = case.asset.product if case.asset_id else None
+        context["units"] = list(selectors.units_available(product=product)[:20])
+        live = getattr(case, "live_sla_clocks", None)
+        if live is None:
+            live = list(case.sla_clocks.exclude(state="cancelled"))
+        restore = next((c for c in live if c.target == "restore"), None)
+        context["offer_loan"] = bool(
+            restore is not None
+            and not restore.met_at
+            and (restore.state == "breached" or restore.due_at <= clock.now() + LOAN_HINT)
+        )
+    if not (visits or checklist or loans) and "candidates" not in context:
         return None
     return render_to_string("dispatch/console_panel.html", context, request=request)
 
@@ -35,6 +57,9 @@ def portal_panel(request: HttpRequest, case: Any) -> str | None:
     visits = list(selectors.case_visits(case=case))
     if not visits:
         return None
+    loans = list(selectors.case_loans(case=case))
     return render_to_string(
-        "dispatch/portal_panel.html", {"case": case, "visits": visits}, request=request
+        "dispatch/portal_panel.html",
+        {"case": case, "visits": visits, "loans": loans},
+        request=request,
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -157,3 +160,120 @@ def oncall(request: HttpRequest) -> HttpResponse:
         "upcoming": list(selectors.upcoming_shifts(start=now, days=7)),
     }
     return render(request, "dispatch/oncall.html", context)
+
+
+def _case_for(request: HttpRequest, number: str) -> Any:
+    case = case_list_visible_to(user=request.user).filter(number=number).first()  # type: ignore[arg-type]
+    if case is None:
+        raise Http404
+    return case
+
+
+def _back(number: str) -> HttpResponse:
+    return redirect(reverse("console:case", kwargs={"number": number}))
+
+
+@require_POST
+@staff_required
+def checklist_tick(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = _case_for(request, number)
+    item = selectors.case_checklist(case=case).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    try:
+        services.checklist_tick(item=item, by=request.user, done=request.POST.get("done") != "0")  # type: ignore[arg-type]
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return _back(number)
+
+
+@require_POST
+@staff_required
+def acceptance(request: HttpRequest, number: str) -> HttpResponse:
+    case = _case_for(request, number)
+    try:
+        services.installation_accept(case=case, by=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("Final acceptance recorded."))
+    return _back(number)
+
+
+@require_POST
+@staff_required
+def loan_issue(request: HttpRequest, number: str) -> HttpResponse:
+    from django.utils.dateparse import parse_date
+
+    from aftersales.dispatch.models import BackupUnit
+
+    case = _case_for(request, number)
+    unit = BackupUnit.objects.filter(serial_number=request.POST.get("unit", "")).first()
+    try:
+        due = parse_date(request.POST.get("due_back", "") or "")
+    except ValueError:
+        due = None
+    if unit is None or due is None:
+        messages.error(request, _("Choose a backup unit and the day it is due back."))
+        return _back(number)
+    try:
+        services.loan_issue(case=case, unit=unit, by=request.user, due_back=due)  # type: ignore[arg-type]
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("Backup unit lent."))
+    return _back(number)
+
+
+@require_POST
+@staff_required
+def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
+    from aftersales.dispatch.models import Loan
+
+    loan = (
+        Loan.objects.filter(
+            pk=pk,
+            case__in=case_list_visible_to(user=request.user),  # type: ignore[arg-type]
+        )
+        .select_related("case")
+        .first()
+    )
+    if loan is None:
+        raise Http404
+    try:
+        services.loan_return(
+            loan=loan, by=request.user, condition=request.POST.get("condition", "")
+        )  # type: ignore[arg-type]
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return _back(loan.case.number)
+
+
+@require_POST
+@login_required
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer's feedback on a finished visit, from the portal case page."""
+    visit = _visit_any(request, pk)
+    score_text = request.POST.get("score", "")
+    score = int(score_text) if score_text.isdigit() else None
+    try:
+        services.visit_feedback(
+            visit=visit, by=request.user, text=request.POST.get("text", ""), score=score
+        )  # type: ignore[arg-type]
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("Thank you for your feedback."))
+    name = "portal:case" if getattr(request.user, "is_customer_contact", False) else "console:case"
+    return redirect(reverse(name, kwargs={"number": visit.case.number}))
+
+
+def _visit_any(request: HttpRequest, pk: int) -> Visit:
+    visit = (
+        Visit.objects.filter(pk=pk, case__in=case_list_visible_to(user=request.user))  # type: ignore[arg-type]
+        .select_related("case")
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit

@@ -100,3 +100,47 @@ def test_customers_cannot_open_the_field_pages(client, contact_user, setup):
     assert client.get("/field/").status_code == 302
     assert client.post(f"/field/cases/{setup['case'].number}/dispatch/").status_code == 302
     assert not Visit.objects.exists()
+
+
+def test_checklist_loans_and_feedback_on_the_case_pages(
+    client, agent, engineer, contact_user, customer, setup
+):
+    from aftersales.catalog.tests.factories import ProductFactory
+    from aftersales.dispatch.models import BackupUnit, ChecklistItem, Loan
+
+    case = setup["case"]
+    item = ChecklistItem.objects.create(case=case, position=0, text="检查电源冗余")
+    BackupUnit.objects.create(serial_number="BK-1", product=ProductFactory(code="BK", name="备机"))
+    client.force_login(agent)
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert 'id="checklist"' in page
+    assert 'id="loan-form"' in page
+    client.post(f"/field/cases/{case.number}/checklist/{item.pk}/tick/", {"done": "1"})
+    item.refresh_from_db()
+    assert item.done_by == agent
+    client.post(f"/field/cases/{case.number}/loans/", {"unit": "BK-1", "due_back": "2026-11-20"})
+    loan = Loan.objects.get()
+    bad = client.post(
+        f"/field/cases/{case.number}/loans/", {"unit": "BK-1", "due_back": "soon"}, follow=True
+    )
+    assert list(bad.context["messages"])
+    client.post(f"/field/loans/{loan.pk}/return/")
+    loan.refresh_from_db()
+    assert loan.returned_at is not None
+
+    visit = Visit.objects.create(
+        case=case,
+        engineer=setup["engineer"],
+        planned_at=NOW,
+        status="done",
+        departed_at=NOW,
+        created_by=agent,
+        created_at=NOW,
+    )
+    client.force_login(contact_user)
+    portal = client.get(f"/portal/cases/{case.number}/").content.decode()
+    assert f'data-feedback="{visit.pk}"' in portal
+    response = client.post(f"/field/visits/{visit.pk}/feedback/", {"score": "4", "text": "满意"})
+    assert response["Location"] == f"/portal/cases/{case.number}/"
+    visit.refresh_from_db()
+    assert (visit.feedback_score, visit.customer_feedback) == (4, "满意")
