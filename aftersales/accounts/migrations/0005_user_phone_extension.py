@@ -5,21 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_team_auto_assignment'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('customers', '0001_initial'),
+        ("accounts", "0004_team_auto_assignment"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='phone_extension',
-            field=models.CharField(blank=True, help_text="The extension on the call-center system (CTI): incoming calls to it pop up on this person's console.", max_length=20, validators=[django.core.validators.RegexValidator('^[0-9A-Za-z_.-]+$', 'Use digits, letters, dots, dashes and underscores only.')], verbose_name='phone extension'),
+            model_name="user",
+            name="phone_extension",
+            field=models.CharField(
+                blank=True,
+                help_text="The extension on the call-center system (CTI): incoming calls to it pop up on this person's console.",
+                max_length=20,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[0-9A-Za-z_.-]+$",
+                        "Use digits, letters, dots, dashes and underscores only.",
+                    )
+                ],
+                verbose_name="phone extension",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('phone_extension', ''), _negated=True), fields=('phone_extension',), name='accounts_user_unique_phone_extension', violation_error_message='Another user already has this phone extension.'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phone_extension", ""), _negated=True),
+                fields=("phone_extension",),
+                name="accounts_user_unique_phone_extension",
+                violation_error_message="Another user already has this phone extension.",
+            ),
         ),
     ]
