@@ -191,6 +191,7 @@ def demo_clear() -> None:
     """Delete every customer-side object and case (the demo data, or anything like it)."""
     CaseEvent.objects.all()._raw_delete(CaseEvent.objects.db)  # append-only rows: bulk, no save()
     IdempotencyRecord.objects.all().delete()
+    _clear_field_service()
     Comment.objects.all().delete()
     Case.objects.all().delete()
     CaseNumberSequence.objects.all().delete()
@@ -422,6 +423,9 @@ def demo_load(
                 )
 
     _demo_warranty(now=now, assets=assets, contracts=contracts, supervisors=supervisors)
+    _demo_field_service(
+        now=now, engineers=engineers, regions=regions, supervisors=supervisors, assets=assets
+    )
 
     return DemoSummary(
         users=User.objects.count(),
@@ -506,3 +510,75 @@ def _demo_warranty(
                 end_date=first.end_date + timedelta(days=365),
                 reason="客户续签一年",
             )
+
+
+def _clear_field_service() -> None:
+    """Remove what field service keeps that points at demo regions, products and cases."""
+    from aftersales.dispatch.models import BackupUnit, EngineerProfile, Loan, Rotation
+    from aftersales.notifications.models import OnCallShift
+
+    Loan.objects.all().delete()
+    BackupUnit.objects.all().delete()
+    OnCallShift.objects.filter(rotation_link__isnull=False).delete()
+    Rotation.objects.all().delete()
+    EngineerProfile.objects.all().delete()
+
+
+def _demo_field_service(
+    *,
+    now: datetime,
+    engineers: list[User],
+    regions: dict[str, Region],
+    supervisors: dict[str, User],
+    assets: list[Asset],
+) -> None:
+    """Engineers' skills and regions, a night on-call rotation, a maintenance plan, loaners."""
+    from aftersales.dispatch.models import BackupUnit, EngineerProfile, Rotation, ServicePlan
+    from aftersales.dispatch.services import (
+        plans_open_due,
+        rotation_generate,
+        rotation_set_members,
+    )
+
+    codes = list(regions)
+    lines = [["network", "server"], ["storage", "server"], ["network", "printer"], ["server"]]
+    for i, user in enumerate(engineers):
+        profile, _ = EngineerProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "product_lines": lines[i % len(lines)],
+                "home_region": regions[codes[i % len(codes)]],
+                "capacity": 6,
+            },
+        )
+        profile.regions_served.set([regions[codes[(i + 1) % len(codes)]]])
+    sup = next(iter(supervisors.values()))
+    local = timezone.localtime(now)
+    start = local.replace(hour=18, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    rotation, _ = Rotation.objects.get_or_create(
+        code="night",
+        defaults={"name": "夜间值班（全国）", "starts_at": start, "shift_hours": 24},
+    )
+    rotation_set_members(rotation=rotation, members=engineers, by=sup)
+    rotation_generate(rotation=rotation, until=now + timedelta(days=28), by=sup)
+    with_contract = next((a for a in assets if a.contract_id), None)
+    if with_contract is not None and with_contract.contract.end_date:
+        ServicePlan.objects.get_or_create(
+            code="pm-quarterly",
+            defaults={
+                "name": "季度预防性维护",
+                "case_type": "maintenance",
+                "contract": with_contract.contract,
+                "every_months": 3,
+                "starts_on": timezone.localdate(now) + timedelta(days=3),
+                "lead_days": 7,
+                "checklist": "检查风扇与电源\n清洁防尘网\n导出并检查日志\n核对固件版本",
+            },
+        )
+        with clock.override(now):
+            plans_open_due(now=now)
+    for n, asset in enumerate(assets[:3]):
+        BackupUnit.objects.get_or_create(
+            serial_number=f"BK-{asset.product.code}-{n + 1:02d}",
+            defaults={"product": asset.product, "region": asset.customer.region},
+        )
