@@ -39,5 +39,7 @@ urlpatterns = [
     path("", include("aftersales.warranty.api.urls")),
     path("", include("aftersales.returns.api.urls")),
     path("", include("aftersales.complaints.api.urls")),
+    path("", include("aftersales.dispatch.api.urls")),
+    path("", include("aftersales.servicereports.api.urls")),
     *router.urls,
 ]

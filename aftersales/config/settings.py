@@ -73,8 +73,11 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.mailin",
     "aftersales.channels",
+    "aftersales.warranty",
     "aftersales.returns",
     "aftersales.complaints",
+    "aftersales.dispatch",
+    "aftersales.servicereports",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",
@@ -281,6 +284,16 @@ CASES_NUMBER_PREFIX = env.str("CASES_NUMBER_PREFIX", default="SR")
 CASES_MAX_TEXT_LENGTH = env.int("CASES_MAX_TEXT_LENGTH", default=20000)
 CASES_IDEMPOTENCY_TTL_HOURS = env.int("CASES_IDEMPOTENCY_TTL_HOURS", default=24)
 CASES_ATTACHMENT_MAX_BYTES = env.int("CASES_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Contracts ending within this many days are listed for renewal.
+CONTRACTS_RENEWAL_NOTICE_DAYS = env.int("CONTRACTS_RENEWAL_NOTICE_DAYS", default=60)
+# Field service: travel time assumed per distance class, in hours (for dispatch ETAs).
+DISPATCH_TRAVEL_HOURS = {
+    "local": env.float("DISPATCH_TRAVEL_HOURS_LOCAL", default=2),
+    "served": env.float("DISPATCH_TRAVEL_HOURS_SERVED", default=6),
+    "remote": env.float("DISPATCH_TRAVEL_HOURS_REMOTE", default=24),
+}
+# How long a quote for work not covered by the warranty stays valid (days).
+WARRANTY_QUOTE_VALID_DAYS = env.int("WARRANTY_QUOTE_VALID_DAYS", default=15)
 
 # Periodic background tasks: (dotted path of a task function, interval in seconds). Celery beat
 # runs them in production; `aftersales serve` runs them in-process in the embedded mode.
@@ -290,6 +303,8 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.mailin.tasks.mailin_fetch_task", 60),
     ("aftersales.channels.tasks.webhook_events_purge_task", 3600),
     ("aftersales.notifications.tasks.notifications_deliver_task", 5),
+    ("aftersales.dispatch.tasks.rotations_generate_task", 3600),
+    ("aftersales.dispatch.tasks.plans_open_due_task", 3600),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
 

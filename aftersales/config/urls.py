@@ -19,6 +19,8 @@ urlpatterns = [
     path("warranty/", include("aftersales.warranty.urls")),
     path("returns/", include("aftersales.returns.urls")),
     path("complaints/", include("aftersales.complaints.urls")),
+    path("field/", include("aftersales.dispatch.urls")),
+    path("reports/", include("aftersales.servicereports.urls")),
     path("files/<int:attachment_id>/", file_views.download, name="file-download"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_open_case_partial_indexes'),
+        ("cases", "0009_open_case_partial_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('reopened', 'Reopened'), ('field_changed', 'Field changed'), ('commented', 'Comment'), ('escalated', 'Escalated'), ('sla', 'Service-level clock'), ('notified', 'Notification'), ('attached', 'File attached'), ('rated', 'Service rated'), ('claim', 'Warranty claim'), ('quote', 'Quote'), ('return', 'Return or exchange'), ('complaint', 'Complaint')], max_length=20, verbose_name='kind'),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("status_changed", "Status changed"),
+                    ("reopened", "Reopened"),
+                    ("field_changed", "Field changed"),
+                    ("commented", "Comment"),
+                    ("escalated", "Escalated"),
+                    ("sla", "Service-level clock"),
+                    ("notified", "Notification"),
+                    ("attached", "File attached"),
+                    ("rated", "Service rated"),
+                    ("claim", "Warranty claim"),
+                    ("quote", "Quote"),
+                    ("return", "Return or exchange"),
+                    ("complaint", "Complaint"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]
