@@ -39,6 +39,11 @@ class InboundMessageSerializer(serializers.ModelSerializer):
 
     mailbox = serializers.SlugRelatedField(slug_field="name", read_only=True)
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    # Plain strings in the schema (codes of InboundStatus, InboundAction, InboundReason): the
+    # generic names "status" and "action" are taken by other apps' enums.
+    status = serializers.CharField(read_only=True)
+    action = serializers.CharField(read_only=True)
+    reason = serializers.CharField(read_only=True)
 
     class Meta:
         model = InboundMessage

@@ -381,3 +381,33 @@ def test_an_untrusted_certificate_is_refused_when_verifying(mailbox, account, do
     assert "CERTIFICATE_VERIFY_FAILED" in result.error
     mailbox.refresh_from_db()
     assert mailbox.failure_count == 1
+
+
+def test_a_reply_threads_by_the_message_id_of_our_own_case_mail(mailbox, account, contact):
+    from aftersales.core import clock
+    from aftersales.notifications.models import Delivery
+
+    # given a case and the e-mail we sent about it (in the notifications' delivery log)
+    case = _opened_case(mailbox, account, contact)
+    Delivery.objects.create(
+        kind="case_reply",
+        case=case,
+        channel="email",
+        address=contact.email,
+        message_id="<notice-777@aftersales.example.cn>",
+        dedupe_key="mailin-test-777",
+        created_at=clock.now(),
+    )
+    # when the contact answers it (no case number in the subject, no case.<NUMBER> reference)
+    account.deliver(
+        message(
+            sender=contact.email,
+            subject="Re: your request",
+            body="Tomorrow morning is fine.",
+            in_reply_to="<notice-777@aftersales.example.cn>",
+        )
+    )
+    mailbox_fetch(mailbox=mailbox)
+    # then it is a comment on that case
+    assert Case.objects.count() == 1
+    assert Comment.objects.get(case=case).body == "Tomorrow morning is fine."
