@@ -294,6 +294,22 @@ DISPATCH_TRAVEL_HOURS = {
 }
 # How long a quote for work not covered by the warranty stays valid (days).
 WARRANTY_QUOTE_VALID_DAYS = env.int("WARRANTY_QUOTE_VALID_DAYS", default=15)
+# One name per choice set in the API schema (several models have a "status", "kind", ...).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ContractServiceLevelEnum": "aftersales.catalog.choices.ServiceLevel",
+        "CoverageKindEnum": "aftersales.catalog.choices.CoverageKind",
+        "ClockStateEnum": "aftersales.sla.choices.ClockState",
+        "CallStateEnum": "aftersales.channels.choices.CallState",
+        "CaseStatusEnum": "aftersales.cases.choices.CaseStatus",
+        "VisitKindEnum": "aftersales.dispatch.choices.VisitKind",
+        "VisitStatusEnum": "aftersales.dispatch.choices.VisitStatus",
+        "QuoteStatusEnum": "aftersales.warranty.choices.QuoteStatus",
+        "QuoteLineKindEnum": "aftersales.warranty.choices.QuoteLineKind",
+        "ClaimDecisionEnum": "aftersales.warranty.choices.ClaimDecision",
+        "ClaimRemedyEnum": "aftersales.warranty.choices.ClaimRemedy",
+    }
+)
 
 # Periodic background tasks: (dotted path of a task function, interval in seconds). Celery beat
 # runs them in production; `aftersales serve` runs them in-process in the embedded mode.

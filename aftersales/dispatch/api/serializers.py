@@ -139,3 +139,8 @@ class FeedbackInputSerializer(serializers.Serializer):
 
 class AcceptanceInputSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
+
+
+class AcceptanceResultSerializer(serializers.Serializer):
+    asset = serializers.CharField()
+    final_acceptance_date = serializers.DateField()

@@ -19,6 +19,7 @@ from aftersales.customers.models import Region
 from aftersales.dispatch import selectors, services
 from aftersales.dispatch.api.serializers import (
     AcceptanceInputSerializer,
+    AcceptanceResultSerializer,
     CancelInputSerializer,
     CandidateSerializer,
     ChecklistItemSerializer,
@@ -223,7 +224,7 @@ class ChecklistTickView(APIView):
 class AcceptanceView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AcceptanceInputSerializer)
+    @extend_schema(request=AcceptanceInputSerializer, responses=AcceptanceResultSerializer)
     def post(self, request: Request, number: str) -> Response:
         """Record the final acceptance of the unit installed under an installation case."""
         _staff(request)
