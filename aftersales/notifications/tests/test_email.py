@@ -209,3 +209,50 @@ def test_a_claimed_delivery_is_not_taken_by_another_worker_until_its_lease_ends(
     later = now + timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS + 1)
     assert deliveries_send(now=later).sent == 2
     assert len(smtp.to(contact.email)) == 1
+
+
+def test_field_service_and_spare_part_messages(smtp, make_case, contact, en_contact, settings):
+    import datetime as dt
+
+    from aftersales.notifications import services
+    from aftersales.notifications.sms import LocmemSmsBackend
+
+    settings.NOTIFICATIONS_SMS_BACKEND = "aftersales.notifications.sms.LocmemSmsBackend"
+    LocmemSmsBackend.outbox.clear()
+    case = make_case(contact=contact)
+    eta = dt.datetime(2026, 11, 26, 6, 30, tzinfo=dt.UTC)  # 14:30 in Shanghai
+    services.engineer_dispatched(
+        case=case, engineer_name="张强", engineer_phone="13800009999", eta=eta, dedupe_key="v1"
+    )
+    services.part_shipped(
+        case=case,
+        part_name="光模块",
+        part_number="SFP-10G",
+        carrier="顺丰",
+        tracking_number="SF1234567890",
+        dedupe_key="s1",
+    )
+    services.part_return_overdue(case=case, part_name="光模块", return_due=eta, dedupe_key="r1")
+    english = make_case(contact=en_contact)
+    services.part_shipped(
+        case=english,
+        part_name="SFP module",
+        dedupe_key="s2",
+        carrier="SF Express",
+        tracking_number="SF999",
+    )
+    notifications_deliver()
+    mails = {str(m["Subject"]).strip(): m for m in smtp.to(contact.email)}
+    body = {
+        s.split("] ", 1)[1]: m.get_body(preferencelist=("plain",)).get_content()
+        for s, m in mails.items()
+    }
+    assert "工程师：张强" in body["已派工程师 张强"]
+    assert "联系电话：13800009999" in body["已派工程师 张强"]
+    assert "预计到达：2026-11-26 14:30" in body["已派工程师 张强"]
+    assert "运单号：SF1234567890" in body["备件已发货：光模块"]
+    assert "2026-11-26 前寄回" in body["请尽快寄回故障件：光模块"]
+    [shipped] = [m for m in smtp.to(en_contact.email) if "Spare part" in str(m["Subject"])]
+    assert "Tracking number: SF999" in shipped.get_body(preferencelist=("plain",)).get_content()
+    texts = [t["text"] for t in LocmemSmsBackend.outbox if t["to"] == "13900001111"]
+    assert any("张强（13800009999）已出发，预计 2026-11-26 14:30 到达" in t for t in texts)
