@@ -21,6 +21,7 @@ BENCHES = {
     "notifications": HERE / "bench_notifications.py",
     "channels": HERE / "bench_channels.py",
     "mailin": HERE / "bench_mailin.py",
+    "reports": HERE / "bench_reports.py",
 }
 
 
