@@ -276,7 +276,8 @@ def report_sign(
         data={"report": report.pk, "action": "signed", "signer": name},
     )
     report_id = report.pk
-    transaction.on_commit(lambda: report_email(report_id=report_id))
+    # robust: an unexpected error while e-mailing is logged, never shown as a failed signature.
+    transaction.on_commit(lambda: report_email(report_id=report_id), robust=True)
     return report
 
 
