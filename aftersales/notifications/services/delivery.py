@@ -16,6 +16,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,15 +103,16 @@ def deliveries_send(
     size = batch_size or settings.NOTIFICATIONS_BATCH
     budget = settings.NOTIFICATIONS_RUN_SECONDS if budget_seconds is None else budget_seconds
     started = time.monotonic()
-    while True:
-        at = now or clock.now()
-        token, rows = deliveries_claim(now=at, size=size)
-        if not rows:
-            break
-        result.claimed += len(rows)
-        _send_batch(token, rows, result)
-        if len(rows) < size or time.monotonic() - started > budget:
-            break
+    with _async_commits():
+        while True:
+            at = now or clock.now()
+            token, rows = deliveries_claim(now=at, size=size)
+            if not rows:
+                break
+            result.claimed += len(rows)
+            _send_batch(token, rows, result)
+            if len(rows) < size or time.monotonic() - started > budget:
+                break
     return result
 
 
@@ -140,18 +142,29 @@ def _attempt(token: uuid.UUID, delivery: Delivery, result: SendResult, send: Any
 
 
 def _write_result(delivery_pk: int, token: uuid.UUID, **fields: Any) -> None:
-    """Record one attempt's outcome, at once (a worker that dies after it never resends).
+    """Record one attempt's outcome at once (a worker that dies after it never resends)."""
+    Delivery.objects.filter(pk=delivery_pk, claim_token=token).update(**fields)
 
-    On PostgreSQL the commit does not wait for the WAL flush (``synchronous_commit = off`` for
-    this transaction only): a dying worker loses nothing, since the server has the row; only a
-    crash of the database server itself within a fraction of a second could lose the record,
-    and then the message would be sent once more rather than lost.
+
+@contextlib.contextmanager
+def _async_commits() -> Iterator[None]:
+    """On PostgreSQL, let this connection's commits return before the WAL is flushed.
+
+    Used while sending: each result is still committed right after its send (a dying worker
+    loses nothing, the server has the row); only a crash of the database server itself within
+    a fraction of a second could lose a record, and then that message would be sent once more
+    rather than lost. Saves a disk flush per message.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Delivery.objects.filter(pk=delivery_pk, claim_token=token).update(**fields)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _record_success(
