@@ -53,7 +53,7 @@ def _query(raw: Any, sql: str) -> list[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_killed_fetches_lose_nothing_and_double_nothing(dovecot, agent, tmp_path):
     rng = random.Random(20261125)
     # given a contact with an open case, and fifty messages: 44 new requests and 6 replies
