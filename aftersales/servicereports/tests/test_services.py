@@ -173,3 +173,43 @@ def test_a_contact_of_another_customer_cannot_sign(visit, other_contact_user, si
         services.report_sign(
             report=report, by=other_contact_user, signer_name="X", signature=signature
         )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_signatures_at_the_same_time_sign_once(visit, signature):
+    """Two phones submit at once: the row lock lets one sign; the other gets 409."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("in-memory SQLite is one connection per thread; the PostgreSQL run covers this")
+    report = services.report_create(case=visit.case, by=visit.engineer, solution="更换光模块")
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def sign(name: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.report_sign(
+                report=ServiceReport.objects.get(pk=report.pk),
+                by=visit.engineer,
+                signer_name=name,
+                signature=signature,
+            )
+            results.append("signed")
+        except Conflict:
+            results.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(name,)) for name in ("王主任", "李科长")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == ["conflict", "signed"]
+    signed = ServiceReport.objects.get(pk=report.pk)
+    assert signed.status == "signed"
+    events = CaseEvent.objects.filter(case=visit.case, kind="report", data__action="signed")
+    assert [e.data["signer"] for e in events] == [signed.signer_name]
