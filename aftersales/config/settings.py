@@ -321,6 +321,7 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.notifications.tasks.notifications_deliver_task", 5),
     ("aftersales.dispatch.tasks.rotations_generate_task", 3600),
     ("aftersales.dispatch.tasks.plans_open_due_task", 3600),
+    ("aftersales.dispatch.tasks.auto_dispatch_task", 60),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
 

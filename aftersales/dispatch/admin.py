@@ -8,6 +8,7 @@ from aftersales.dispatch.models import (
     Absence,
     BackupUnit,
     Certification,
+    DispatchRule,
     EngineerProfile,
     Loan,
     PlannedCase,
@@ -143,3 +144,9 @@ class LoanAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ("case_type", "severity", "skilled_only", "is_active")
+    list_filter = ("case_type", "is_active")

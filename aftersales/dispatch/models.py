@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.calendars.models import BusinessCalendar
+from aftersales.cases.choices import CaseSeverity, CaseType
 from aftersales.cases.models import Case
 from aftersales.customers.models import Region
 from aftersales.dispatch.choices import AbsenceKind, VisitKind, VisitStatus
@@ -509,3 +510,31 @@ class Loan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} -> {self.case_id}"
+
+
+class DispatchRule(models.Model):
+    """Auto-dispatch: new, unassigned cases of this type (and severity) go to the best-ranked
+    available engineer without waiting for a person."""
+
+    case_type = models.CharField(_("case type"), max_length=20, choices=CaseType.choices)
+    severity = models.CharField(
+        _("severity"),
+        max_length=3,
+        choices=CaseSeverity.choices,
+        blank=True,
+        help_text=_("Empty: any severity."),
+    )
+    skilled_only = models.BooleanField(
+        _("only engineers with the product line"),
+        default=True,
+        help_text=_("Off: the best-ranked available engineer even without the skill."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("auto-dispatch rule")
+        verbose_name_plural = _("auto-dispatch rules")
+        ordering = ["case_type", "severity"]
+
+    def __str__(self) -> str:
+        return f"{self.case_type} {self.severity or '*'}"

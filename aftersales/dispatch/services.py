@@ -650,3 +650,61 @@ def loan_return(*, loan: Any, by: User, condition: str = "") -> Any:
         note=_("Backup unit %(serial)s returned.") % {"serial": loan.unit.serial_number},
     )
     return loan
+
+
+# --- Auto-dispatch -----------------------------------------------------------------------------
+
+# New cases older than this are left to people (the rule was probably added later).
+AUTO_DISPATCH_WINDOW = timedelta(hours=24)
+
+
+def auto_dispatch(*, now: datetime | None = None) -> int:
+    """Dispatch new, unassigned cases that an active rule covers; return how many.
+
+    Each case goes to the best-ranked available engineer (with the product line unless the rule
+    says otherwise); a case nobody fits stays for a person. Safe to run from several workers:
+    each case is locked (skipped when another worker holds it) and only a case still new and
+    unassigned is dispatched.
+    """
+    from aftersales.dispatch.models import DispatchRule
+
+    now = now or clock.now()
+    rules = list(DispatchRule.objects.filter(is_active=True))
+    done = 0
+    for rule in rules:
+        cases = Case.objects.filter(
+            status=CaseStatus.NEW,
+            assignee__isnull=True,
+            case_type=rule.case_type,
+            reported_at__gte=now - AUTO_DISPATCH_WINDOW,
+        )
+        if rule.severity:
+            cases = cases.filter(severity=rule.severity)
+        for case_id in list(cases.values_list("pk", flat=True)[:200]):
+            with transaction.atomic():
+                case = (
+                    Case.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("customer", "site", "asset__product")
+                    .filter(pk=case_id, status=CaseStatus.NEW, assignee__isnull=True)
+                    .first()
+                )
+                if case is None:
+                    continue
+                pick = next(
+                    (
+                        c
+                        for c in dispatch_candidates(case=case, now=now)
+                        if c.available and (c.skilled or not rule.skilled_only)
+                    ),
+                    None,
+                )
+                if pick is None:
+                    continue
+                case_dispatch(
+                    case=case,
+                    engineer=pick.engineer,
+                    by=planner_user(),
+                    note=_("Auto-dispatch rule: %(rule)s.") % {"rule": str(rule)},
+                )
+                done += 1
+    return done

@@ -19,3 +19,11 @@ def plans_open_due_task() -> int:
     from aftersales.dispatch.services import plans_open_due
 
     return plans_open_due()
+
+
+@shared_task
+def auto_dispatch_task() -> int:
+    """Send engineers to the new cases an auto-dispatch rule covers (every minute)."""
+    from aftersales.dispatch.services import auto_dispatch
+
+    return auto_dispatch()

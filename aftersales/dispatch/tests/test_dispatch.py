@@ -270,3 +270,42 @@ def test_reassignment_is_in_the_timeline(client_for, agent, customer, field):
     )
     assert changes == [("", "local_expert"), ("local_expert", "served_expert")]
     assert Visit.objects.filter(case=case).count() == 2
+
+
+def test_auto_dispatch_rule_sends_the_best_skilled_engineer_once(agent, customer, field, make_case):
+    from aftersales.dispatch.models import DispatchRule
+    from aftersales.dispatch.services import auto_dispatch
+
+    DispatchRule.objects.create(case_type="fault", severity="C-1")
+    covered = case_for(agent, customer, field)
+    other_severity = open_case(
+        agent, customer, MONDAY_10, asset=field["asset"], severity="C-3", summary="C-3"
+    )
+    later = MONDAY_10 + dt.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert auto_dispatch(now=later) == 1
+        assert auto_dispatch(now=later) == 0
+    covered = Case.objects.get(pk=covered.pk)
+    assert (covered.status, covered.assignee.username) == ("dispatched", "local_expert")
+    assert Case.objects.get(pk=other_severity.pk).assignee is None
+    note = CaseEvent.objects.get(case=covered, kind="dispatch").note
+    assert "Auto-dispatch rule" in note
+
+
+def test_auto_dispatch_leaves_a_case_nobody_skilled_can_take(agent, customer, field):
+    from aftersales.dispatch.models import DispatchRule
+    from aftersales.dispatch.services import auto_dispatch
+
+    DispatchRule.objects.create(case_type="fault")
+    for name in ("local_expert", "served_expert", "far_expert"):
+        user = field["people"][name]
+        user.is_available = False
+        user.save()
+    case = case_for(agent, customer, field)
+    with time_machine.travel(MONDAY_10, tick=False):
+        assert auto_dispatch(now=MONDAY_10) == 0
+    assert Case.objects.get(pk=case.pk).assignee is None
+    DispatchRule.objects.update(skilled_only=False)
+    with time_machine.travel(MONDAY_10, tick=False):
+        assert auto_dispatch(now=MONDAY_10) == 1
+    assert Case.objects.get(pk=case.pk).assignee.username == "local_novice"
