@@ -107,8 +107,10 @@ def _enqueue_delivery() -> None:
     from aftersales.notifications.tasks import notifications_deliver_task
 
     try:
-        notifications_deliver_task.delay()
-    except Exception:  # the periodic run delivers anyway; a broker hiccup must not fail a request
+        # No publish retries: with the broker down this returns at once (the request that
+        # committed must not wait), and the periodic run delivers anyway.
+        notifications_deliver_task.apply_async(retry=False)
+    except Exception:  # a broker hiccup must not fail a request
         logger.warning("could not queue the notification delivery task", exc_info=True)
 
 

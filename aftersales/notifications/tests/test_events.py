@@ -145,3 +145,19 @@ def test_events_older_than_the_limit_are_not_sent(make_case, contact, settings):
     assert result.stale == 1
     assert NotificationEvent.objects.get(case=case).status == EventStatus.STALE
     assert Delivery.objects.count() == 0
+
+
+def test_with_a_broker_an_event_wakes_a_worker_when_the_transaction_commits(
+    make_case, settings, django_capture_on_commit_callbacks
+):
+    from aftersales.notifications.services.events import _enqueue_delivery
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        make_case()
+    assert _enqueue_delivery not in callbacks  # embedded mode: the scheduler's run picks it up
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        make_case()  # the broker is down: the request still succeeds
+    assert _enqueue_delivery in callbacks
+    assert NotificationEvent.objects.filter(status="pending").count() == 2
