@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.translation import gettext, override
 
 from aftersales.cases import services as cases
 from aftersales.cases.models import Attachment, Case, CaseEvent, Comment
@@ -183,7 +184,9 @@ def test_a_reply_to_a_closed_case_opens_a_new_case_that_names_it(mailbox, accoun
     assert case.status == "closed"
     new = Case.objects.exclude(pk=case.pk).get()
     assert new.customer == case.customer
-    assert new.description.startswith(f"Reply by e-mail to closed case {case.number}.")
+    with override("zh-hans"):
+        expected = gettext("Reply by e-mail to closed case %(number)s.") % {"number": case.number}
+    assert new.description.startswith(expected)
     assert "Same fault again" in new.description
     note = Comment.objects.get(case=case)
     assert note.is_public is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils.translation import override
 
 from aftersales.returns.policy import evaluate
 
@@ -51,7 +52,8 @@ def test_explanation_names_the_window_and_its_last_day():
 
 
 def test_missing_delivery_date_is_not_eligible_and_says_why():
-    decision = evaluate(kind="return", reason="quality", delivered_on=None, today=on(1))
+    with override("en"):
+        decision = evaluate(kind="return", reason="quality", delivered_on=None, today=on(1))
     assert not decision.eligible
     assert decision.rule == "no_delivery_date"
     assert "delivery date" in decision.explanation
