@@ -27,6 +27,7 @@ from aftersales.core.errors import Conflict, NotAllowed, ValidationFailed
 from aftersales.dispatch.choices import VisitKind, VisitStatus
 from aftersales.dispatch.models import Visit, VisitPart
 from aftersales.dispatch.selectors import dispatch_candidates
+from aftersales.notifications.services import events as notify
 
 # How far ahead or back a recorded time may lie (phones' clocks drift; people tap late).
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -124,6 +125,16 @@ def case_dispatch(
             "score": candidate.score,
             "reasons": candidate.reasons,
         },
+    )
+    notify.engineer_dispatched(
+        case=case,
+        engineer_name=engineer.get_full_name() or engineer.username,
+        engineer_phone=engineer.phone,
+        eta=planned_at,
+        dedupe_key=f"visit:{visit.pk}",
+        by=by,
+        at=now,
+        data={"visit": visit.pk, "kind": kind},
     )
     if case.status == CaseStatus.NEW:
         case = case_transition(case=case, to=CaseStatus.RESPONDED, by=by)

@@ -148,6 +148,12 @@ def test_dispatch_assigns_plans_and_the_arrival_meets_the_onsite_clock(
     assert (case.status, case.assignee.username) == ("dispatched", "local_expert")
     assert CaseEvent.objects.filter(case=case, kind="dispatch", is_public=True).exists()
     assert clocks(case)["confirm"].state == "met"
+    # The customer is told once, with the engineer and the ETA.
+    from aftersales.notifications.models import NotificationEvent
+
+    told = NotificationEvent.objects.filter(case=case, kind="engineer_dispatched")
+    assert [e.data["eta"] for e in told] == ["2026-11-02T04:20:00+00:00"]
+    assert told.get().data["engineer_name"] == "local_expert"
 
     engineer = client_for(field["people"]["local_expert"])
     with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):

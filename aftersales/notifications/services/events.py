@@ -159,8 +159,10 @@ def case_transitioned(
         "note": note[:1000] if public else "",
     }
     if to_status == "dispatched" and case.assignee_id and public and not first_response:
-        # Field service (a later feature) will dispatch with a visit and an ETA; until then a
-        # move to "dispatched" tells the customer who the assignee is.
+        # A dispatch from field service announces itself with the visit's ETA just before this
+        # move; a plain move to "dispatched" tells the customer who the assignee is.
+        if _dispatch_announced(case, at):
+            return
         engineer = case.assignee
         engineer_dispatched(
             case=case,
@@ -201,6 +203,21 @@ def case_replied(*, case: Any, comment: Any, by: Any, at: datetime, first_respon
 
 
 # --- For field service and spare parts (later features call these) -----------------------------
+
+
+# A field-service dispatch announced within this window makes the status move's own notice
+# redundant (they are parts of one action).
+DISPATCH_ANNOUNCED_WINDOW = timedelta(minutes=1)
+
+
+def _dispatch_announced(case: Any, at: datetime | None) -> bool:
+    at = at or clock.now()
+    return NotificationEvent.objects.filter(
+        case=case,
+        kind=EventKind.ENGINEER_DISPATCHED,
+        created_at__gte=at - DISPATCH_ANNOUNCED_WINDOW,
+        data__visit__isnull=False,
+    ).exists()
 
 
 def engineer_dispatched(
