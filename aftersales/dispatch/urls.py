@@ -9,6 +9,7 @@ app_name = "dispatch"
 urlpatterns = [
     path("", views.my_visits, name="my-visits"),
     path("oncall/", views.oncall, name="oncall"),
+    path("loans/", views.loans, name="loans"),
     path("cases/<str:number>/dispatch/", views.dispatch, name="dispatch"),
     path(
         "cases/<str:number>/checklist/<int:pk>/tick/",

@@ -277,3 +277,23 @@ def _visit_any(request: HttpRequest, pk: int) -> Visit:
     if visit is None:
         raise Http404
     return visit
+
+
+@staff_required
+def loans(request: HttpRequest) -> HttpResponse:
+    """Backup units out with customers, overdue ones first, and the units in the pool."""
+    from aftersales.dispatch.models import Loan
+
+    today = clock.today()
+    out = list(
+        Loan.objects.filter(returned_at__isnull=True)
+        .select_related("unit__product", "case__customer")
+        .order_by("due_back", "id")
+    )
+    context = {
+        "nav": "loans",
+        "today": today,
+        "out": [(loan, loan.due_back < today) for loan in out],
+        "available": list(selectors.units_available()),
+    }
+    return render(request, "dispatch/loans.html", context)

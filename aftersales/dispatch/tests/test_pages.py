@@ -144,3 +144,24 @@ def test_checklist_loans_and_feedback_on_the_case_pages(
     assert response["Location"] == f"/portal/cases/{case.number}/"
     visit.refresh_from_db()
     assert (visit.feedback_score, visit.customer_feedback) == (4, "满意")
+
+
+def test_loans_page_puts_overdue_units_first(client, agent, setup, make_case):
+    import datetime as dt
+
+    from aftersales.catalog.tests.factories import ProductFactory
+    from aftersales.dispatch.models import BackupUnit, Loan
+
+    product = ProductFactory(code="BK2", name="备机")
+    late = BackupUnit.objects.create(serial_number="BK-LATE", product=product)
+    fine = BackupUnit.objects.create(serial_number="BK-FINE", product=product)
+    BackupUnit.objects.create(serial_number="BK-FREE", product=product)
+    for unit, due in ((fine, dt.date(2026, 11, 20)), (late, dt.date(2026, 11, 1))):
+        Loan.objects.create(
+            unit=unit, case=setup["case"], issued_at=NOW, issued_by=agent, due_back=due
+        )
+    client.force_login(agent)
+    page = client.get("/field/loans/").content.decode()
+    assert page.index("BK-LATE") < page.index("BK-FINE")
+    assert 'class="overdue"' in page
+    assert "BK-FREE" in page
