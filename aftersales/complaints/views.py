@@ -31,7 +31,7 @@ from aftersales.complaints.forms import (
 )
 from aftersales.console.views import staff_required
 from aftersales.core.errors import DomainError
-from aftersales.core.pages import report_domain_error
+from aftersales.core.pages import report_domain_error, report_form_errors
 from aftersales.portal.views import contact_required
 from aftersales.sla.selectors import case_clocks_with_history, clock_remaining_seconds
 
@@ -107,9 +107,7 @@ def step(request: HttpRequest, number: str, step: str) -> HttpResponse:
         else:
             messages.success(request, _("Complaint updated."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        report_form_errors(request, form)
     return redirect("console:case", number=number)
 
 
@@ -129,9 +127,7 @@ def details(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Complaint updated."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        report_form_errors(request, form)
     return redirect("console:case", number=number)
 
 

@@ -16,7 +16,7 @@ from aftersales.console.forms import ExtensionForm, RenewalWindowForm, RenewForm
 from aftersales.console.views import staff_required
 from aftersales.core import clock
 from aftersales.core.errors import DomainError
-from aftersales.core.pages import report_domain_error
+from aftersales.core.pages import report_domain_error, report_form_errors
 
 # Assets without a contract shown on the renewals page (the API pages through all of them).
 UNCOVERED_SHOWN = 200
@@ -48,9 +48,7 @@ def asset_extend(request: HttpRequest, serial: str) -> HttpResponse:
                 % {"start": row.start.isoformat(), "end": row.end.isoformat()},
             )
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        report_form_errors(request, form)
     return redirect(reverse("console:asset", kwargs={"serial": serial}))
 
 
@@ -111,7 +109,5 @@ def contract_renew(request: HttpRequest, number: str) -> HttpResponse:
                 % {"number": contract.number, "end": data["end_date"].isoformat()},
             )
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        report_form_errors(request, form)
     return redirect(reverse("console:renewals"))

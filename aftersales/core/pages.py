@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -27,3 +29,10 @@ def report_domain_error(request: HttpRequest, exc: DomainError) -> None:
     data = exc.as_data()
     text = data.get("detail") or "; ".join(str(m) for msgs in data.values() for m in msgs)
     messages.error(request, text)
+
+
+def report_form_errors(request: HttpRequest, form: Any) -> None:
+    """Show a form's errors as messages on the next page, each with its field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))

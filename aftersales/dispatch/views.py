@@ -17,16 +17,10 @@ from aftersales.cases.selectors import case_list_visible_to
 from aftersales.console.views import staff_required
 from aftersales.core import clock
 from aftersales.core.errors import DomainError
-from aftersales.core.pages import report_domain_error
+from aftersales.core.pages import report_domain_error, report_form_errors
 from aftersales.dispatch import selectors, services
 from aftersales.dispatch.forms import CancelForm, DepartForm, DispatchForm
 from aftersales.dispatch.models import Visit
-
-
-def _form_errors(request: HttpRequest, form: object) -> None:
-    for field, errors in form.errors.items():  # type: ignore[attr-defined]
-        label = form.fields[field].label if field in form.fields else ""  # type: ignore[attr-defined]
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
 
 
 @require_POST
@@ -62,7 +56,7 @@ def dispatch(request: HttpRequest, number: str) -> HttpResponse:
                 % {"name": visit.engineer.get_full_name() or visit.engineer},
             )
     else:
-        _form_errors(request, form)
+        report_form_errors(request, form)
     return redirect(reverse("console:case", kwargs={"number": number}))
 
 
@@ -111,7 +105,7 @@ def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         elif step == "depart":
             form = DepartForm(request.POST, prefix="depart")
             if not form.is_valid():
-                _form_errors(request, form)
+                report_form_errors(request, form)
                 return redirect(reverse("dispatch:visit", kwargs={"pk": pk}))
             data = form.cleaned_data
             services.visit_depart(

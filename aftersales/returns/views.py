@@ -18,7 +18,7 @@ from aftersales.cases.choices import CaseType
 from aftersales.catalog.selectors import asset_list_visible_to
 from aftersales.console.views import staff_required
 from aftersales.core.errors import DomainError
-from aftersales.core.pages import report_domain_error
+from aftersales.core.pages import report_domain_error, report_form_errors
 from aftersales.portal.views import contact_required
 from aftersales.returns import selectors, services
 from aftersales.returns.choices import ReturnStep
@@ -104,9 +104,7 @@ def step(request: HttpRequest, number: str, step: str) -> HttpResponse:
         else:
             messages.success(request, _("Return updated."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        report_form_errors(request, form)
     return redirect("console:case", number=number)
 
 
@@ -126,9 +124,7 @@ def details(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Return updated."))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        report_form_errors(request, form)
     return redirect("console:case", number=number)
 
 

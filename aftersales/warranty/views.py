@@ -14,7 +14,7 @@ from aftersales.cases import selectors as case_selectors
 from aftersales.cases.models import Case
 from aftersales.console.views import staff_required
 from aftersales.core.errors import DomainError
-from aftersales.core.pages import report_domain_error
+from aftersales.core.pages import report_domain_error, report_form_errors
 from aftersales.warranty import selectors, services
 from aftersales.warranty.forms import ClaimDecisionForm, QuoteAnswerForm, QuoteForm, RemedyDoneForm
 
@@ -30,12 +30,6 @@ def _console_back(number: str) -> HttpResponse:
     return redirect(reverse("console:case", kwargs={"number": number}))
 
 
-def _form_errors(request: HttpRequest, form: object) -> None:
-    for field, errors in form.errors.items():  # type: ignore[attr-defined]
-        label = form.fields[field].label if field in form.fields else ""  # type: ignore[attr-defined]
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-
-
 @require_POST
 @staff_required
 def claim_decide(request: HttpRequest, number: str) -> HttpResponse:
@@ -43,7 +37,7 @@ def claim_decide(request: HttpRequest, number: str) -> HttpResponse:
     attachments = list(case_selectors.case_attachments(case=case, user=request.user))  # type: ignore[arg-type]
     form = ClaimDecisionForm(request.POST, prefix="claim", attachments=attachments)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _console_back(number)
     try:
         assessment = services.claim_decide(case=case, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
@@ -70,7 +64,7 @@ def remedy_done(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("Remedy recorded as carried out."))
     else:
-        _form_errors(request, form)
+        report_form_errors(request, form)
     return _console_back(number)
 
 
@@ -97,7 +91,7 @@ def quote_create(request: HttpRequest, number: str) -> HttpResponse:
                 % {"number": quote.number, "total": f"{quote.total:.2f}"},
             )
     else:
-        _form_errors(request, form)
+        report_form_errors(request, form)
     return _console_back(number)
 
 
