@@ -40,6 +40,7 @@ from aftersales.core.errors import DomainError
 from aftersales.core.pages import report_domain_error
 from aftersales.customers.models import Contact
 from aftersales.customers.selectors import customer_list_visible_to
+from aftersales.dispatch.models import Visit
 from aftersales.sla.selectors import case_escalations, case_sla_summary, clock_remaining_seconds
 from aftersales.surveys.models import Rating
 from aftersales.surveys.selectors import monthly_satisfaction
@@ -427,6 +428,12 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ratings": list(ratings.select_related("case").order_by("-created_at")[:20]),
         "rating_summary": ratings.aggregate(avg=Avg("score"), n=Count("id")),
         "rating_trend": monthly_satisfaction(customer=customer, today=today),
+        "visits": list(
+            Visit.objects.filter(case__customer=customer)
+            .select_related("case", "engineer")
+            .prefetch_related("parts")
+            .order_by("-planned_at")[:50]
+        ),
         "today": today,
     }
     return render(request, "console/customer_detail.html", context)
@@ -450,6 +457,12 @@ def asset_detail(request: HttpRequest, serial: str) -> HttpResponse:
         "entitlement": entitlement_at(asset, clock.today(), extensions=extensions),
         "cases": cases,
         "extensions": extensions,
+        "visits": list(
+            Visit.objects.filter(case__asset=asset)
+            .select_related("case", "engineer")
+            .prefetch_related("parts")
+            .order_by("-planned_at")[:100]
+        ),
         "extend_form": (
             ExtensionForm(prefix="extend")
             if has_capability(request.user, Capability.MANAGE_CONTRACTS)

@@ -134,3 +134,31 @@ def test_agents_cannot_renew(client, agent, customer):
     from aftersales.catalog.models import ContractRenewal
 
     assert not ContractRenewal.objects.exists()
+
+
+def test_customer_file_and_asset_page_show_visits_and_parts_swapped(
+    client, agent, engineer, customer, make_case
+):
+    from aftersales.dispatch.models import Visit, VisitPart
+
+    asset = AssetFactory(serial_number="VIS-1", customer=customer, purchase_date=D(2026, 1, 15))
+    case = make_case(asset=asset)
+    visit = Visit.objects.create(
+        case=case,
+        engineer=engineer,
+        planned_at=dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC),
+        status="done",
+        work_performed="更换风扇模块",
+        created_by=agent,
+        created_at=dt.datetime(2026, 11, 19, 2, 0, tzinfo=dt.UTC),
+    )
+    VisitPart.objects.create(
+        visit=visit, part="风扇模块", serial_out="FAN-OLD", serial_in="FAN-NEW"
+    )
+    client.force_login(agent)
+    for url in (f"/console/customers/{customer.code}/", "/console/assets/VIS-1/"):
+        page = client.get(url).content.decode()
+        assert f'data-visit="{visit.pk}"' in page, url
+        assert "更换风扇模块" in page
+        assert "FAN-OLD" in page
+        assert "FAN-NEW" in page
