@@ -41,5 +41,6 @@ urlpatterns = [
     path("", include("aftersales.complaints.api.urls")),
     path("", include("aftersales.dispatch.api.urls")),
     path("", include("aftersales.servicereports.api.urls")),
+    path("", include("aftersales.inspection.api.urls")),
     *router.urls,
 ]

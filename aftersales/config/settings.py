@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "aftersales.complaints",
     "aftersales.dispatch",
     "aftersales.servicereports",
+    "aftersales.parts",
+    "aftersales.inspection",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",
@@ -322,6 +324,8 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.dispatch.tasks.rotations_generate_task", 3600),
     ("aftersales.dispatch.tasks.plans_open_due_task", 3600),
     ("aftersales.dispatch.tasks.auto_dispatch_task", 60),
+    ("aftersales.parts.tasks.returns_overdue_task", 3600),
+    ("aftersales.parts.tasks.exchange_clock_task", 300),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
 

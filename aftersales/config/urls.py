@@ -21,6 +21,7 @@ urlpatterns = [
     path("complaints/", include("aftersales.complaints.urls")),
     path("field/", include("aftersales.dispatch.urls")),
     path("reports/", include("aftersales.servicereports.urls")),
+    path("inspection/", include("aftersales.inspection.urls")),
     path("files/<int:attachment_id>/", file_views.download, name="file-download"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
