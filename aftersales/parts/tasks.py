@@ -1,0 +1,15 @@
+"""Periodic tasks of the spare-parts app (see AFTERSALES_PERIODIC_TASKS)."""
+
+from __future__ import annotations
+
+from aftersales.parts import services
+
+
+def returns_overdue_task() -> int:
+    """Tell customers once per replacement that the faulty part is overdue."""
+    return services.returns_overdue_notify()
+
+
+def exchange_clock_task() -> int:
+    """Write the 75 % warning and the breach of exchange repairs into the timelines."""
+    return services.exchange_clock_check()
