@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("aftersales.complaints.api.urls")),
     path("", include("aftersales.dispatch.api.urls")),
     path("", include("aftersales.servicereports.api.urls")),
+    path("", include("aftersales.parts.api.urls")),
     path("", include("aftersales.inspection.api.urls")),
     *router.urls,
 ]

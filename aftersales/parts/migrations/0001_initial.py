@@ -6,188 +6,599 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('calendars', '0003_calendar_revision'),
-        ('cases', '0011_timeline_kinds_for_field_service'),
-        ('catalog', '0002_warranty_extensions_contract_renewals'),
-        ('customers', '0001_initial'),
+        ("calendars", "0003_calendar_revision"),
+        ("cases", "0011_timeline_kinds_for_field_service"),
+        ("catalog", "0002_warranty_extensions_contract_renewals"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Depot',
+            name="Depot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('address', models.TextField(blank=True, verbose_name='address')),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='calendars.businesscalendar', verbose_name='calendar')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("address", models.TextField(blank=True, verbose_name="address")),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="calendars.businesscalendar",
+                        verbose_name="calendar",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="customers.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'depot',
-                'verbose_name_plural': 'depots',
-                'ordering': ['code'],
+                "verbose_name": "depot",
+                "verbose_name_plural": "depots",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Part',
+            name="Part",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part_number', models.CharField(max_length=60, unique=True, verbose_name='part number')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('serial_tracked', models.BooleanField(default=False, verbose_name='serial-tracked')),
-                ('unit_cost', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='unit cost')),
-                ('compatible_products', models.ManyToManyField(blank=True, related_name='+', to='catalog.product', verbose_name='compatible products')),
-                ('substitutes', models.ManyToManyField(blank=True, related_name='substitute_for', to='parts.part', verbose_name='substitutes / equivalents')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "part_number",
+                    models.CharField(max_length=60, unique=True, verbose_name="part number"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "serial_tracked",
+                    models.BooleanField(default=False, verbose_name="serial-tracked"),
+                ),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="unit cost"
+                    ),
+                ),
+                (
+                    "compatible_products",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="catalog.product",
+                        verbose_name="compatible products",
+                    ),
+                ),
+                (
+                    "substitutes",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="substitute_for",
+                        to="parts.part",
+                        verbose_name="substitutes / equivalents",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'part',
-                'verbose_name_plural': 'parts',
-                'ordering': ['part_number'],
+                "verbose_name": "part",
+                "verbose_name_plural": "parts",
+                "ordering": ["part_number"],
             },
         ),
         migrations.CreateModel(
-            name='ExchangeRepair',
+            name="ExchangeRepair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='number')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('in_repair', 'In repair'), ('repaired', 'Repaired'), ('replaced', 'Replaced'), ('shipped_back', 'Shipped back')], default='received', max_length=20, verbose_name='status')),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('warn_at', models.DateTimeField(verbose_name='warning at')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='shipped back at')),
-                ('warned', models.BooleanField(default=False, editable=False)),
-                ('breached', models.BooleanField(default=False, editable=False)),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exchange_repairs', to='cases.case')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("in_repair", "In repair"),
+                            ("repaired", "Repaired"),
+                            ("replaced", "Replaced"),
+                            ("shipped_back", "Shipped back"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                ("warn_at", models.DateTimeField(verbose_name="warning at")),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="shipped back at"),
+                ),
+                ("warned", models.BooleanField(default=False, editable=False)),
+                ("breached", models.BooleanField(default=False, editable=False)),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exchange_repairs",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exchange repair',
-                'verbose_name_plural': 'exchange repairs',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "exchange repair",
+                "verbose_name_plural": "exchange repairs",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Replacement',
+            name="Replacement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='number')),
-                ('status', models.CharField(choices=[('reserved', 'Reserved'), ('shipped', 'Shipped'), ('delivered', 'Delivered, faulty part due back'), ('returned', 'Faulty part received'), ('cancelled', 'Cancelled')], default='reserved', max_length=20, verbose_name='status')),
-                ('serial_number', models.CharField(blank=True, max_length=100, verbose_name='serial number')),
-                ('fault_confirmed_at', models.DateTimeField(verbose_name='fault confirmed at')),
-                ('ship_by', models.DateTimeField(verbose_name='ship by')),
-                ('shipped_at', models.DateTimeField(blank=True, null=True, verbose_name='shipped at')),
-                ('carrier', models.CharField(blank=True, max_length=100, verbose_name='carrier')),
-                ('tracking_number', models.CharField(blank=True, max_length=100, verbose_name='tracking number')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
-                ('return_due', models.DateTimeField(blank=True, null=True, verbose_name='return due')),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='faulty part received at')),
-                ('overdue_notified_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='replacements', to='cases.case')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reserved", "Reserved"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered, faulty part due back"),
+                            ("returned", "Faulty part received"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="reserved",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "serial_number",
+                    models.CharField(blank=True, max_length=100, verbose_name="serial number"),
+                ),
+                ("fault_confirmed_at", models.DateTimeField(verbose_name="fault confirmed at")),
+                ("ship_by", models.DateTimeField(verbose_name="ship by")),
+                (
+                    "shipped_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="shipped at"),
+                ),
+                ("carrier", models.CharField(blank=True, max_length=100, verbose_name="carrier")),
+                (
+                    "tracking_number",
+                    models.CharField(blank=True, max_length=100, verbose_name="tracking number"),
+                ),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="delivered at"),
+                ),
+                (
+                    "return_due",
+                    models.DateTimeField(blank=True, null=True, verbose_name="return due"),
+                ),
+                (
+                    "returned_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="faulty part received at"
+                    ),
+                ),
+                (
+                    "overdue_notified_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replacements",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'advance replacement',
-                'verbose_name_plural': 'advance replacements',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "advance replacement",
+                "verbose_name_plural": "advance replacements",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReplenishmentRequest',
+            name="ReplenishmentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('ordered', 'Ordered'), ('received', 'Received'), ('cancelled', 'Cancelled')], default='open', max_length=20, verbose_name='status')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField(verbose_name="quantity")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("ordered", "Ordered"),
+                            ("received", "Received"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'replenishment request',
-                'verbose_name_plural': 'replenishment requests',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "replenishment request",
+                "verbose_name_plural": "replenishment requests",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MinimumLevel',
+            name="MinimumLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minimum', models.PositiveIntegerField(verbose_name='minimum good stock')),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='minimums', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='minimums', to='parts.part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("minimum", models.PositiveIntegerField(verbose_name="minimum good stock")),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="minimums",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="minimums",
+                        to="parts.part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'minimum level',
-                'verbose_name_plural': 'minimum levels',
-                'constraints': [models.UniqueConstraint(fields=('depot', 'part'), name='parts_minimum_unique')],
+                "verbose_name": "minimum level",
+                "verbose_name_plural": "minimum levels",
+                "constraints": [
+                    models.UniqueConstraint(fields=("depot", "part"), name="parts_minimum_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SerialUnit',
+            name="SerialUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial_number', models.CharField(max_length=100, verbose_name='serial number')),
-                ('condition', models.CharField(blank=True, choices=[('good', 'Good'), ('reserved', 'Reserved'), ('faulty', 'Faulty (awaiting repair)'), ('in_repair', 'In repair'), ('scrapped', 'Scrapped')], max_length=20, verbose_name='condition')),
-                ('depot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='parts.part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("serial_number", models.CharField(max_length=100, verbose_name="serial number")),
+                (
+                    "condition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("good", "Good"),
+                            ("reserved", "Reserved"),
+                            ("faulty", "Faulty (awaiting repair)"),
+                            ("in_repair", "In repair"),
+                            ("scrapped", "Scrapped"),
+                        ],
+                        max_length=20,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="parts.part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'serial unit',
-                'verbose_name_plural': 'serial units',
-                'constraints': [models.UniqueConstraint(fields=('part', 'serial_number'), name='parts_serial_unique')],
+                "verbose_name": "serial unit",
+                "verbose_name_plural": "serial units",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("part", "serial_number"), name="parts_serial_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Stock',
+            name="Stock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('condition', models.CharField(choices=[('good', 'Good'), ('reserved', 'Reserved'), ('faulty', 'Faulty (awaiting repair)'), ('in_repair', 'In repair'), ('scrapped', 'Scrapped')], max_length=20, verbose_name='condition')),
-                ('quantity', models.IntegerField(default=0, verbose_name='quantity')),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock', to='parts.part')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("good", "Good"),
+                            ("reserved", "Reserved"),
+                            ("faulty", "Faulty (awaiting repair)"),
+                            ("in_repair", "In repair"),
+                            ("scrapped", "Scrapped"),
+                        ],
+                        max_length=20,
+                        verbose_name="condition",
+                    ),
+                ),
+                ("quantity", models.IntegerField(default=0, verbose_name="quantity")),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock",
+                        to="parts.part",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock',
-                'verbose_name_plural': 'stock',
-                'constraints': [models.UniqueConstraint(fields=('depot', 'part', 'condition'), name='parts_stock_unique'), models.CheckConstraint(condition=models.Q(('quantity__gte', 0)), name='parts_stock_not_negative')],
+                "verbose_name": "stock",
+                "verbose_name_plural": "stock",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("depot", "part", "condition"), name="parts_stock_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gte", 0)), name="parts_stock_not_negative"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('kind', models.CharField(choices=[('receipt', 'Receipt from the manufacturer'), ('reservation', 'Reservation'), ('release', 'Reservation released'), ('shipment', 'Shipment'), ('delivery', 'Delivery'), ('return', 'Return of a faulty part'), ('repair', 'Repair'), ('scrap', 'Scrap'), ('transfer', 'Transfer between depots'), ('correction', 'Count correction'), ('use', 'Used in an exchange repair')], max_length=20, verbose_name='kind')),
-                ('from_condition', models.CharField(blank=True, choices=[('good', 'Good'), ('reserved', 'Reserved'), ('faulty', 'Faulty (awaiting repair)'), ('in_repair', 'In repair'), ('scrapped', 'Scrapped')], max_length=20, verbose_name='from')),
-                ('to_condition', models.CharField(blank=True, choices=[('good', 'Good'), ('reserved', 'Reserved'), ('faulty', 'Faulty (awaiting repair)'), ('in_repair', 'In repair'), ('scrapped', 'Scrapped')], max_length=20, verbose_name='to')),
-                ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
-                ('serial_numbers', models.JSONField(blank=True, default=list, verbose_name='serial numbers')),
-                ('reference', models.CharField(blank=True, max_length=60, verbose_name='reference')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='parts.depot')),
-                ('part', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='parts.part')),
-                ('to_depot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parts.depot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "Receipt from the manufacturer"),
+                            ("reservation", "Reservation"),
+                            ("release", "Reservation released"),
+                            ("shipment", "Shipment"),
+                            ("delivery", "Delivery"),
+                            ("return", "Return of a faulty part"),
+                            ("repair", "Repair"),
+                            ("scrap", "Scrap"),
+                            ("transfer", "Transfer between depots"),
+                            ("correction", "Count correction"),
+                            ("use", "Used in an exchange repair"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "from_condition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("good", "Good"),
+                            ("reserved", "Reserved"),
+                            ("faulty", "Faulty (awaiting repair)"),
+                            ("in_repair", "In repair"),
+                            ("scrapped", "Scrapped"),
+                        ],
+                        max_length=20,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_condition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("good", "Good"),
+                            ("reserved", "Reserved"),
+                            ("faulty", "Faulty (awaiting repair)"),
+                            ("in_repair", "In repair"),
+                            ("scrapped", "Scrapped"),
+                        ],
+                        max_length=20,
+                        verbose_name="to",
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField(verbose_name="quantity")),
+                (
+                    "serial_numbers",
+                    models.JSONField(blank=True, default=list, verbose_name="serial numbers"),
+                ),
+                (
+                    "reference",
+                    models.CharField(blank=True, max_length=60, verbose_name="reference"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="parts.depot",
+                    ),
+                ),
+                (
+                    "part",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="parts.part",
+                    ),
+                ),
+                (
+                    "to_depot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parts.depot",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock movement',
-                'verbose_name_plural': 'stock movements',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['depot', 'part', 'at'], name='parts_move_depot_part')],
+                "verbose_name": "stock movement",
+                "verbose_name_plural": "stock movements",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["depot", "part", "at"], name="parts_move_depot_part")
+                ],
             },
         ),
     ]
