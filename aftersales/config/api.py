@@ -43,5 +43,7 @@ urlpatterns = [
     path("", include("aftersales.servicereports.api.urls")),
     path("", include("aftersales.parts.api.urls")),
     path("", include("aftersales.inspection.api.urls")),
+    path("", include("aftersales.releases.api.urls")),
+    path("", include("aftersales.training.api.urls")),
     *router.urls,
 ]

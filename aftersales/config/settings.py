@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "aftersales.servicereports",
     "aftersales.parts",
     "aftersales.inspection",
+    "aftersales.releases",
+    "aftersales.training",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",

@@ -22,6 +22,8 @@ urlpatterns = [
     path("field/", include("aftersales.dispatch.urls")),
     path("reports/", include("aftersales.servicereports.urls")),
     path("inspection/", include("aftersales.inspection.urls")),
+    path("releases/", include("aftersales.releases.urls")),
+    path("training/", include("aftersales.training.urls")),
     path("files/<int:attachment_id>/", file_views.download, name="file-download"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -27,6 +27,7 @@ from aftersales.dispatch.models import (
     Loan,
     Visit,
 )
+from aftersales.training.selectors import valid_trainings
 
 # Points of each factor in the ranking (the reasons say which applied).
 SKILL_POINTS = 40
@@ -142,8 +143,12 @@ def dispatch_candidates(*, case: Case, now: datetime) -> list[Candidate]:
         )
     )
     hours = travel_hours()
+    people = list(engineers())
+    trained: dict[int, list[Any]] = {}
+    for row in valid_trainings(user_ids=[u.pk for u in people], on=today):
+        trained.setdefault(row.user_id, []).append(row)
     ranked: list[Candidate] = []
-    for user in engineers():
+    for user in people:
         profile = getattr(user, "engineer_profile", None)
         served = {r.pk for r in profile.regions_served.all()} if profile else set()
         capacity = profile.capacity if profile else 8
@@ -163,6 +168,11 @@ def dispatch_candidates(*, case: Case, now: datetime) -> list[Candidate]:
                 if certs:
                     skilled = True
                     reasons.append(_("certified: %(name)s") % {"name": certs[0].name})
+        if category and not skilled:
+            courses = [t for t in trained.get(user.pk, []) if t.course.product_line == category]
+            if courses:
+                skilled = True
+                reasons.append(_("trained: %(course)s") % {"course": courses[0].course.name})
         if category and not skilled:
             reasons.append(_("no skill for %(line)s") % {"line": category})
         distance = _distance(profile, region_id, served)

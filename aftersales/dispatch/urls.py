@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.my_visits, name="my-visits"),
     path("oncall/", views.oncall, name="oncall"),
     path("loans/", views.loans, name="loans"),
+    path("engineers/<str:username>/", views.engineer, name="engineer"),
     path("cases/<str:number>/dispatch/", views.dispatch, name="dispatch"),
     path(
         "cases/<str:number>/checklist/<int:pk>/tick/",

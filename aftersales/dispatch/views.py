@@ -20,7 +20,7 @@ from aftersales.core.errors import DomainError
 from aftersales.core.pages import report_domain_error, report_form_errors
 from aftersales.dispatch import selectors, services
 from aftersales.dispatch.forms import CancelForm, DepartForm, DispatchForm
-from aftersales.dispatch.models import Visit
+from aftersales.dispatch.models import EngineerProfile, Visit
 
 
 @require_POST
@@ -291,3 +291,29 @@ def loans(request: HttpRequest) -> HttpResponse:
         "available": list(selectors.units_available()),
     }
     return render(request, "dispatch/loans.html", context)
+
+
+@staff_required
+def engineer(request: HttpRequest, username: str) -> HttpResponse:
+    """An engineer's profile: skills, regions, certifications, training, absences, visits."""
+    from aftersales.accounts.choices import UserRole
+    from aftersales.training.selectors import trainings_of
+
+    user = User.objects.filter(username=username, role=UserRole.ENGINEER).first()
+    if user is None:
+        raise Http404
+    profile = (
+        EngineerProfile.objects.filter(user=user)
+        .select_related("home_region", "calendar")
+        .prefetch_related("regions_served", "certifications", "absences")
+        .first()
+    )
+    context = {
+        "engineer": user,
+        "profile": profile,
+        "trainings": list(trainings_of(user=user)),
+        "visits": list(selectors.visits_for_engineer(user=user, now=clock.now())),
+        "today": clock.today(),
+        "nav": "field",
+    }
+    return render(request, "dispatch/engineer.html", context)
