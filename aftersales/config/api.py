@@ -45,5 +45,6 @@ urlpatterns = [
     path("", include("aftersales.inspection.api.urls")),
     path("", include("aftersales.releases.api.urls")),
     path("", include("aftersales.training.api.urls")),
+    path("", include("aftersales.knowledge.api.urls")),
     *router.urls,
 ]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "aftersales.inspection",
     "aftersales.releases",
     "aftersales.training",
+    "aftersales.knowledge",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",
