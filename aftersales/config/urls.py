@@ -21,6 +21,7 @@ urlpatterns = [
     path("complaints/", include("aftersales.complaints.urls")),
     path("field/", include("aftersales.dispatch.urls")),
     path("reports/", include("aftersales.servicereports.urls")),
+    path("parts/", include("aftersales.parts.urls")),
     path("inspection/", include("aftersales.inspection.urls")),
     path("releases/", include("aftersales.releases.urls")),
     path("training/", include("aftersales.training.urls")),
