@@ -46,5 +46,6 @@ urlpatterns = [
     path("", include("aftersales.releases.api.urls")),
     path("", include("aftersales.training.api.urls")),
     path("", include("aftersales.knowledge.api.urls")),
+    path("", include("aftersales.surveys.api.urls")),
     *router.urls,
 ]

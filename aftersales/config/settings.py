@@ -297,6 +297,11 @@ DISPATCH_TRAVEL_HOURS = {
     "served": env.float("DISPATCH_TRAVEL_HOURS_SERVED", default=6),
     "remote": env.float("DISPATCH_TRAVEL_HOURS_REMOTE", default=24),
 }
+# Satisfaction surveys: remind once after N days, expire after M days; an overall score at or
+# below SURVEYS_LOW_SCORE opens a follow-up for the region's supervisor.
+SURVEYS_REMIND_AFTER_DAYS = env.int("SURVEYS_REMIND_AFTER_DAYS", default=2)
+SURVEYS_EXPIRE_AFTER_DAYS = env.int("SURVEYS_EXPIRE_AFTER_DAYS", default=7)
+SURVEYS_LOW_SCORE = env.int("SURVEYS_LOW_SCORE", default=2)
 # How long a quote for work not covered by the warranty stays valid (days).
 WARRANTY_QUOTE_VALID_DAYS = env.int("WARRANTY_QUOTE_VALID_DAYS", default=15)
 # One name per choice set in the API schema (several models have a "status", "kind", ...).
@@ -327,6 +332,7 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.dispatch.tasks.rotations_generate_task", 3600),
     ("aftersales.dispatch.tasks.plans_open_due_task", 3600),
     ("aftersales.dispatch.tasks.auto_dispatch_task", 60),
+    ("aftersales.surveys.tasks.surveys_task", 300),
     ("aftersales.parts.tasks.returns_overdue_task", 3600),
     ("aftersales.parts.tasks.exchange_clock_task", 300),
 ]

@@ -6,3 +6,10 @@ class SurveysConfig(AppConfig):
     name = "aftersales.surveys"
     label = "surveys"
     verbose_name = _("Satisfaction")
+
+    def ready(self) -> None:
+        from aftersales.core.panels import register
+        from aftersales.surveys import panels
+
+        register("console", panels.console_panel)
+        register("portal", panels.portal_panel)

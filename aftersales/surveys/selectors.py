@@ -40,3 +40,44 @@ def monthly_satisfaction(*, customer: Any, today: date, months: int = 12) -> lis
             {"month": month, "avg": float(row["avg"]) if row else None, "n": row["n"] if row else 0}
         )
     return trend
+
+
+def campaign_results(*, campaign: Any) -> dict[str, Any]:
+    """Return a campaign's response rate and the average score of each score question."""
+    from aftersales.surveys.models import Answer, Survey
+
+    surveys = Survey.objects.filter(campaign=campaign)
+    total = surveys.count()
+    answered = surveys.filter(status=Survey.Status.ANSWERED).count()
+    questions = list(campaign.questionnaire.questions.filter(kind="score"))
+    averages = {
+        row["question__code"]: row
+        for row in Answer.objects.filter(survey__campaign=campaign, score__isnull=False)
+        .values("question__code")
+        .annotate(avg=Avg("score"), n=Count("id"))
+    }
+    return {
+        "surveys": total,
+        "answered": answered,
+        "questions": [
+            {
+                "code": q.code,
+                "text_zh": q.text_zh,
+                "text_en": q.text_en,
+                "average": round(float(averages[q.code]["avg"]), 2) if q.code in averages else None,
+                "answers": averages.get(q.code, {}).get("n", 0),
+            }
+            for q in questions
+        ],
+    }
+
+
+def open_follow_ups(*, user: Any) -> Any:
+    """Return the open follow-ups: the supervisor's own first, then the rest."""
+    from aftersales.surveys.models import FollowUp
+
+    return (
+        FollowUp.objects.filter(closed_at__isnull=True)
+        .select_related("survey__customer", "survey__case", "assigned_to")
+        .order_by("created_at")
+    )
