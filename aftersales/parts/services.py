@@ -3,6 +3,7 @@ advance replacements and exchange repairs."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -399,24 +400,15 @@ def _timeline(case: Any, *, by: Any, field: str, value: str, at: datetime | None
     )
 
 
-def _number(prefix: str, model: type[Any]) -> str:
-    day = clock.now().strftime("%Y%m%d")
-    stem = f"{prefix}-{day}-"
-    count = model.objects.filter(number__startswith=stem).count()
-    return f"{stem}{count + 1:04d}"
-
-
 def _save_numbered(obj: Any, prefix: str) -> None:
-    for _attempt in range(20):
-        obj.number = _number(prefix, type(obj))
-        try:
-            with transaction.atomic():
-                obj.save()
-            return
-        except IntegrityError:
-            obj.pk = None
-            continue
-    raise Conflict(_("Could not allocate a number; try again."))
+    """Save ``obj`` with a unique number ``PREFIX-YYYYMMDD-<id>``: the row goes in under a
+    temporary unique number and takes its id-based one at once, so concurrent creators never
+    collide (a count-based number would make them wait on each other's unique-index entries)."""
+    day = clock.now().strftime("%Y%m%d")
+    obj.number = f"t-{uuid.uuid4().hex[:26]}"
+    obj.save()
+    obj.number = f"{prefix}-{day}-{obj.pk:06d}"
+    type(obj).objects.filter(pk=obj.pk).update(number=obj.number)
 
 
 def stock_suggestions(*, depot: Depot, part: Part) -> dict[str, list[dict[str, Any]]]:
