@@ -227,6 +227,8 @@ class Replacement(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     return_due = models.DateTimeField(_("return due"), null=True, blank=True)
     returned_at = models.DateTimeField(_("faulty part received at"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("reminder at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"))
     created_by = models.ForeignKey(

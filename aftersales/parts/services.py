@@ -63,6 +63,7 @@ MOVE_TABLE: dict[str, frozenset[tuple[str, str]]] = {
 WARNING_FRACTION = Decimal("0.75")
 EXCHANGE_WORKING_HOURS = 72
 RETURN_WORKING_DAYS = 10
+REMIND_DAYS_BEFORE = 2  # a reminder at the close of the 8th working day
 SAME_DAY_CUTOFF = time(14, 0)
 NEXT_DAY_SHIP_TIME = time(12, 0)
 
@@ -307,6 +308,8 @@ def stock_move(
     with transaction.atomic():
         if from_condition:
             _take(depot, part, from_condition, quantity)
+            if from_condition == C.GOOD:
+                _low_stock_alert(depot, part, quantity)
         if to_condition:
             _put(to_depot or depot, part, to_condition, quantity)
         if part.serial_tracked and serials and (from_condition or to_condition):
@@ -370,10 +373,12 @@ def ship_by_for(spec: CalendarSpec, confirmed_at: datetime) -> datetime:
     return datetime.combine(day, NEXT_DAY_SHIP_TIME, tzinfo=ZoneInfo(spec.tz))
 
 
-def return_due_for(spec: CalendarSpec, delivered_at: datetime) -> datetime:
-    """Closing time of the 10th depot working day after the delivery date."""
+def return_due_for(
+    spec: CalendarSpec, delivered_at: datetime, days: int = RETURN_WORKING_DAYS
+) -> datetime:
+    """Closing time of the 10th (``days``-th) depot working day after the delivery date."""
     local = delivered_at.astimezone(ZoneInfo(spec.tz))
-    day = _next_working_days(spec, local.date(), RETURN_WORKING_DAYS)
+    day = _next_working_days(spec, local.date(), days)
     closing = _closing(spec, day)
     assert closing is not None
     return closing
@@ -572,10 +577,12 @@ def replacement_deliver(
         _require(r, ReplacementStatus.SHIPPED)
         if r.shipped_at and delivered_at < r.shipped_at:
             raise ValidationFailed(_("Delivered before it was shipped?"), field="delivered_at")
-        r.return_due = return_due_for(calendar_spec(r.depot.calendar), delivered_at)
+        spec = calendar_spec(r.depot.calendar)
+        r.return_due = return_due_for(spec, delivered_at)
+        r.remind_at = return_due_for(spec, delivered_at, RETURN_WORKING_DAYS - REMIND_DAYS_BEFORE)
         r.delivered_at = delivered_at
         r.status = ReplacementStatus.DELIVERED
-        r.save(update_fields=["status", "delivered_at", "return_due"])
+        r.save(update_fields=["status", "delivered_at", "return_due", "remind_at"])
         stock_move(
             by=by,
             depot=r.depot,
@@ -656,6 +663,59 @@ def replacement_cancel(*, by: Any, replacement: Replacement) -> Replacement:
             value=_("%(number)s cancelled") % {"number": r.number},
         )
     return r
+
+
+def returns_remind(*, now: datetime | None = None) -> int:
+    """Write one public timeline reminder per replacement two depot working days before its
+    faulty part is due back (the customer sees it on the portal)."""
+    now = now or clock.now()
+    written = 0
+    due = Replacement.objects.filter(
+        status=ReplacementStatus.DELIVERED, remind_at__lte=now, reminded_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            if not Replacement.objects.filter(pk=pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            r = Replacement.objects.select_related("case", "part").get(pk=pk)
+            _timeline(
+                r.case,
+                by=None,
+                field="replacement",
+                value=_("%(number)s: reminder, please send the faulty %(part)s back by %(due)s")
+                % {"number": r.number, "part": r.part.name, "due": r.return_due.isoformat()},
+            )
+            written += 1
+    return written
+
+
+def _low_stock_alert(depot: Depot, part: Part, quantity: int) -> None:
+    """Tell the administrators once good stock falls below its minimum (on the crossing)."""
+    minimum = (
+        MinimumLevel.objects.filter(depot=depot, part=part)
+        .values_list("minimum", flat=True)
+        .first()
+    )
+    if minimum is None:
+        return
+    left = (
+        Stock.objects.filter(depot=depot, part=part, condition=C.GOOD)
+        .values_list("quantity", flat=True)
+        .first()
+        or 0
+    )
+    if left < minimum <= left + quantity:
+        from django.core.mail import mail_admins
+
+        subject = _("Low stock: %(part)s at %(depot)s (%(left)d left, minimum %(minimum)d)") % {
+            "part": part.part_number,
+            "depot": depot.code,
+            "left": left,
+            "minimum": minimum,
+        }
+        transaction.on_commit(lambda: mail_admins(subject, subject, fail_silently=True))
 
 
 def returns_overdue_notify(*, now: datetime | None = None) -> int:

@@ -6,8 +6,8 @@ from aftersales.parts import services
 
 
 def returns_overdue_task() -> int:
-    """Tell customers once per replacement that the faulty part is overdue."""
-    return services.returns_overdue_notify()
+    """Remind customers before the faulty part is due; tell them once when it is overdue."""
+    return services.returns_remind() + services.returns_overdue_notify()
 
 
 def exchange_clock_task() -> int:

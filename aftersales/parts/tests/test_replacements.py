@@ -219,3 +219,50 @@ def test_overdue_returns_notified_once(clerk, case, depot, part, receive):
     assert services.returns_overdue_notify(now=after) == 1
     assert services.returns_overdue_notify(now=after) == 0
     assert NotificationEvent.objects.filter(kind="part_return_overdue", case=case).count() == 1
+
+
+def test_reminder_two_working_days_before_due_once(clerk, case, depot, part, receive):
+    receive(depot, part, 1)
+    r = services.replacement_create(
+        by=clerk,
+        case=case,
+        part=part,
+        depot=depot,
+        fault_confirmed_at=datetime(2026, 11, 2, 10, tzinfo=SH),
+    )
+    r = services.replacement_ship(
+        by=clerk,
+        replacement=r,
+        shipped_at=datetime(2026, 11, 2, 15, tzinfo=SH),
+        carrier="EMS",
+        tracking_number="E1",
+    )
+    r = services.replacement_deliver(
+        by=clerk, replacement=r, delivered_at=datetime(2026, 11, 3, 10, tzinfo=SH)
+    )
+    assert r.remind_at == datetime(2026, 11, 13, 17, tzinfo=SH)
+    assert services.returns_remind(now=datetime(2026, 11, 13, 16, tzinfo=SH)) == 0
+    assert services.returns_remind(now=datetime(2026, 11, 13, 17, tzinfo=SH)) == 1
+    assert services.returns_remind(now=datetime(2026, 11, 14, tzinfo=SH)) == 0
+    reminder = CaseEvent.objects.filter(case=case, new_value__contains="reminder").get()
+    assert reminder.is_public
+
+
+def test_low_stock_mails_the_admins_once_on_the_crossing(
+    clerk, case, depot, part, receive, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.ADMINS = [("Parts", "parts-admin@example.cn")]
+    receive(depot, part, 3)
+    services.minimum_set(by=clerk, depot=depot, part=part, minimum=2)
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.replacement_create(
+                by=clerk,
+                case=case,
+                part=part,
+                depot=depot,
+                fault_confirmed_at=datetime(2026, 11, 2, 10, tzinfo=SH),
+            )
+    assert len(mailoutbox) == 1
+    assert "PSU-650W" in mailoutbox[0].subject
+    assert "1 left" in mailoutbox[0].subject
