@@ -47,5 +47,6 @@ urlpatterns = [
     path("", include("aftersales.training.api.urls")),
     path("", include("aftersales.knowledge.api.urls")),
     path("", include("aftersales.surveys.api.urls")),
+    path("", include("aftersales.kpi.api.urls")),
     *router.urls,
 ]

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "aftersales.releases",
     "aftersales.training",
     "aftersales.knowledge",
+    "aftersales.kpi",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",

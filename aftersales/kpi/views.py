@@ -1,0 +1,92 @@
+"""KPI pages: the measures and the engineers' scorecards, with CSV and Excel exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.dateparse import parse_date
+
+from aftersales.console.views import staff_required
+from aftersales.core import clock
+from aftersales.kpi import measures, scorecards
+
+
+def _period(request: HttpRequest) -> measures.Period:
+    today = clock.today()
+
+    def day(name: str, default: date) -> date:
+        try:
+            return parse_date(request.GET.get(name, "") or "") or default
+        except ValueError:
+            return default
+
+    last = day("to", today)
+    first = day("from", last.replace(day=1))
+    if last < first:
+        first = last
+    return measures.Period(first, last)
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    period = _period(request)
+    slices = {k: request.GET.get(k, "") for k in measures.SLICES if request.GET.get(k)}
+    context = {
+        "nav": "kpi",
+        "period": period,
+        "summary": measures.summary(period=period, slices=slices),
+        "backlog": measures.backlog(now=clock.now()),
+    }
+    return render(request, "kpi/dashboard.html", context)
+
+
+@staff_required
+def scorecards_page(request: HttpRequest) -> HttpResponse:
+    period = _period(request)
+    cards = [
+        scorecards.scorecard(engineer=e, period=period)
+        for e in scorecards.engineers_visible_to(request.user)[:500]
+    ]
+    fmt = request.GET.get("format")
+    header = [label for _key, label in scorecards.EXPORT_COLUMNS]
+    rows = scorecards.export_rows(cards)
+    name = f"scorecards-{period.first}-{period.last}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "scorecards"
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        weights = book.create_sheet("weights")
+        for key, value in scorecards.weights().items():
+            weights.append([key, value])
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    return render(
+        request,
+        "kpi/scorecards.html",
+        {"nav": "kpi", "period": period, "cards": cards, "weights": scorecards.weights()},
+    )
