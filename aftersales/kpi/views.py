@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,6 +14,9 @@ from django.utils.dateparse import parse_date
 from aftersales.console.views import staff_required
 from aftersales.core import clock
 from aftersales.kpi import measures, scorecards
+
+# Slices the console's case list filters by the same name.
+LINKABLE = {"region", "team", "customer", "severity", "case_type", "channel"}
 
 
 def _period(request: HttpRequest) -> measures.Period:
@@ -35,8 +39,17 @@ def _period(request: HttpRequest) -> measures.Period:
 def dashboard(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     slices = {k: request.GET.get(k, "") for k in measures.SLICES if request.GET.get(k)}
+    start, end = period.bounds()
+    query = {
+        "queue": "all",
+        "is_open": "",
+        "reported_after": start.isoformat(),
+        "reported_before": end.isoformat(),
+    }
+    query.update({key: value for key, value in slices.items() if key in LINKABLE})
     context = {
         "nav": "kpi",
+        "cases_query": urlencode(query),
         "period": period,
         "summary": measures.summary(period=period, slices=slices),
         "backlog": measures.backlog(now=clock.now()),

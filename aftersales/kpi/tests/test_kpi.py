@@ -131,4 +131,11 @@ def test_scorecard_exports(world, client, admin_user, engineer):
     assert book.sheetnames == ["scorecards", "weights"]
     assert any(row[0].value == engineer.username for row in book["scorecards"].iter_rows(min_row=2))
     page = client.get("/kpi/", {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
-    assert 'data-measure="cases">4<' in page
+    import html
+    import re
+
+    link = re.search(r'data-measure="cases"><a href="([^"]+)">4<', page)
+    assert link is not None
+    behind = client.get(html.unescape(link.group(1))).content.decode()
+    numbers = set(re.findall(r"SR-2026-\d{6}", behind))
+    assert numbers == {world[k].number for k in "abcd"}
