@@ -194,3 +194,57 @@ def summary(
         "satisfaction": satisfaction_measures(cases),
         "repeat_faults": repeat_faults(cases),
     }
+
+
+def support_report(*, period: Period, examples: int = 3) -> dict[str, Any]:
+    """The technical-support report for product improvement: faults by product and product
+    category, the top root causes, repeat-fault serials, and customer requests by case type,
+    each with example cases."""
+    cases = cohort(period=period)
+    faults = cases.filter(case_type="fault")
+    by_product = list(
+        faults.filter(asset__isnull=False)
+        .values("asset__product__code", "asset__product__name", "asset__product__category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "asset__product__code")[:50]
+    )
+    causes = list(
+        faults.exclude(cause="")
+        .values("cause")
+        .annotate(n=Count("id"))
+        .order_by("-n", "cause")[:20]
+    )
+    for row in causes:
+        row["examples"] = list(
+            faults.filter(cause=row["cause"])
+            .order_by("-reported_at")
+            .values_list("number", flat=True)[:examples]
+        )
+    requests = list(cases.values("case_type").annotate(n=Count("id")).order_by("-n", "case_type"))
+    for row in requests:
+        row["examples"] = list(
+            cases.filter(case_type=row["case_type"])
+            .order_by("-reported_at")
+            .values("number", "summary")[:examples]
+        )
+    return {
+        "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
+        "faults": faults.count(),
+        "faults_by_product": [
+            {
+                "product": r["asset__product__code"],
+                "name": r["asset__product__name"],
+                "category": r["asset__product__category"],
+                "faults": r["n"],
+            }
+            for r in by_product
+        ],
+        "root_causes": [
+            {"cause": r["cause"], "cases": r["n"], "examples": r["examples"]} for r in causes
+        ],
+        "repeat_faults": repeat_faults(cases),
+        "requests_by_type": [
+            {"case_type": r["case_type"], "cases": r["n"], "examples": r["examples"]}
+            for r in requests
+        ],
+    }

@@ -9,4 +9,5 @@ app_name = "kpi"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("scorecards/", views.scorecards_page, name="scorecards"),
+    path("support/", views.support, name="support"),
 ]

@@ -103,3 +103,31 @@ def scorecards_page(request: HttpRequest) -> HttpResponse:
         "kpi/scorecards.html",
         {"nav": "kpi", "period": period, "cards": cards, "weights": scorecards.weights()},
     )
+
+
+@staff_required
+def support(request: HttpRequest) -> HttpResponse:
+    """The technical-support report (faults, root causes, repeat faults, requests by type)."""
+    period = _period(request)
+    report = measures.support_report(period=period)
+    if request.GET.get("format") == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["section", "key", "name", "count", "examples"])
+        for row in report["faults_by_product"]:
+            writer.writerow(["product", row["product"], row["name"], row["faults"], ""])
+        for row in report["root_causes"]:
+            writer.writerow(["cause", row["cause"], "", row["cases"], " ".join(row["examples"])])
+        for row in report["repeat_faults"]:
+            writer.writerow(["repeat", row["serial_number"], "", row["faults"], ""])
+        for row in report["requests_by_type"]:
+            numbers = " ".join(e["number"] for e in row["examples"])
+            writer.writerow(["request", row["case_type"], "", row["cases"], numbers])
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="support-{period.first}-{period.last}.csv"'
+        )
+        return response
+    return render(request, "kpi/support.html", {"nav": "kpi", "period": period, "report": report})

@@ -139,3 +139,27 @@ def test_scorecard_exports(world, client, admin_user, engineer):
     behind = client.get(html.unescape(link.group(1))).content.decode()
     numbers = set(re.findall(r"SR-2026-\d{6}", behind))
     assert numbers == {world[k].number for k in "abcd"}
+
+
+def test_support_report_with_causes_and_examples(world, client, agent, admin_user):
+    from aftersales.cases.services import case_update
+    from aftersales.kpi.measures import support_report
+
+    with time_machine.travel(at(2026, 11, 6, 12, 0), tick=False):
+        case_update(case=world["a"], by=agent, changes={"cause": "电源模块老化"})
+        case_update(case=world["c"], by=agent, changes={"cause": "电源模块老化"})
+    report = support_report(period=NOV)
+    assert report["faults"] == 3
+    assert report["faults_by_product"][0]["faults"] == 3
+    cause = report["root_causes"][0]
+    assert (cause["cause"], cause["cases"]) == ("电源模块老化", 2)
+    assert set(cause["examples"]) == {world["a"].number, world["c"].number}
+    by_type = {r["case_type"]: r["cases"] for r in report["requests_by_type"]}
+    assert by_type == {"fault": 3, "complaint": 1}
+    client.force_login(admin_user)
+    page = client.get("/kpi/support/", {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    assert "电源模块老化" in page
+    exported = client.get(
+        "/kpi/support/", {"from": "2026-11-01", "to": "2026-11-30", "format": "csv"}
+    ).content.decode("utf-8-sig")
+    assert "cause,电源模块老化,,2," in exported
