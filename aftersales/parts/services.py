@@ -221,9 +221,8 @@ def _take(depot: Depot, part: Part, condition: str, quantity: int) -> None:
         )
 
 
-def _put(depot: Depot, part: Part, condition: str, quantity: int) -> None:
-    row = _stock_row(depot, part, condition)
-    Stock.objects.filter(pk=row.pk).update(quantity=F("quantity") + quantity)
+def _add(pk: int, quantity: int) -> None:
+    Stock.objects.filter(pk=pk).update(quantity=F("quantity") + quantity)
 
 
 def _move_serials(
@@ -305,23 +304,18 @@ def stock_move(
             )
     elif serials and not part.serial_tracked:
         raise ValidationFailed(_("This part is not serial-tracked."), field="serial_numbers")
+    minimum = None
+    if from_condition == C.GOOD:
+        minimum = (
+            MinimumLevel.objects.filter(depot=depot, part=part)
+            .values_list("minimum", flat=True)
+            .first()
+        )
     with transaction.atomic():
-        if from_condition:
-            _take(depot, part, from_condition, quantity)
-            if from_condition == C.GOOD:
-                _low_stock_alert(depot, part, quantity)
-        if to_condition:
-            _put(to_depot or depot, part, to_condition, quantity)
-        if part.serial_tracked and serials and (from_condition or to_condition):
-            _move_serials(
-                part=part,
-                serials=serials,
-                depot=depot,
-                from_condition=from_condition,
-                to_condition=to_condition,
-                to_depot=to_depot or depot,
-            )
-        return StockMovement.objects.create(
+        # The ledger row and the serial units first, the stock rows last: the row locks of the
+        # stock updates (the contended part when many reserve the same part) are then held only
+        # until the commit.
+        movement = StockMovement.objects.create(
             at=at or clock.now(),
             kind=kind,
             depot=depot,
@@ -335,6 +329,33 @@ def stock_move(
             note=note,
             by=by if getattr(by, "is_authenticated", False) else None,
         )
+        if part.serial_tracked and serials and (from_condition or to_condition):
+            _move_serials(
+                part=part,
+                serials=serials,
+                depot=depot,
+                from_condition=from_condition,
+                to_condition=to_condition,
+                to_depot=to_depot or depot,
+            )
+        # Update the two stock rows in the order of their ids, so that two opposite moves (a
+        # reservation and a release) can never deadlock.
+        steps: list[tuple[int, Any]] = []
+        if from_condition:
+            source = (
+                Stock.objects.filter(depot=depot, part=part, condition=from_condition)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            steps.append((source or 0, lambda: _take(depot, part, from_condition, quantity)))
+        if to_condition:
+            target = _stock_row(to_depot or depot, part, to_condition)
+            steps.append((target.pk, lambda: _add(target.pk, quantity)))
+        for _key, step in sorted(steps, key=lambda item: item[0]):
+            step()
+        if minimum is not None:
+            _low_stock_alert(depot, part, quantity, minimum)
+        return movement
 
 
 # --- Deadlines on the depot calendar ----------------------------------------------------------
@@ -441,7 +462,8 @@ def replacement_create(
     _aware(fault_confirmed_at, "fault_confirmed_at")
     spec = calendar_spec(depot.calendar)
     ship_by = ship_by_for(spec, fault_confirmed_at)
-    if part.serial_tracked and not serial_number:
+    picked = part.serial_tracked and not serial_number
+    if picked:
         unit = (
             SerialUnit.objects.filter(part=part, depot=depot, condition=C.GOOD)
             .order_by("serial_number")
@@ -461,17 +483,6 @@ def replacement_create(
                 created_by=by,
             )
             _save_numbered(replacement, "RP")
-            stock_move(
-                by=by,
-                depot=depot,
-                part=part,
-                kind=K.RESERVATION,
-                from_condition=C.GOOD,
-                to_condition=C.RESERVED,
-                serial_numbers=[serial_number] if part.serial_tracked else (),
-                reference=replacement.number,
-                check_role=False,
-            )
             _timeline(
                 case,
                 by=by,
@@ -484,6 +495,17 @@ def replacement_create(
                     "ship_by": ship_by.isoformat(),
                 },
             )
+            stock_move(
+                by=by,
+                depot=depot,
+                part=part,
+                kind=K.RESERVATION,
+                from_condition=C.GOOD,
+                to_condition=C.RESERVED,
+                serial_numbers=[serial_number] if part.serial_tracked else (),
+                reference=replacement.number,
+                check_role=False,
+            )
     except Conflict as exc:
         raise Conflict(
             _("No good %(part)s left at depot %(depot)s.")
@@ -492,7 +514,7 @@ def replacement_create(
             suggestions=stock_suggestions(depot=depot, part=part),
         ) from exc
     except ValidationFailed as exc:
-        if part.serial_tracked and not serial_number:
+        if picked:  # the unit we picked went to a concurrent request, or none was left
             raise Conflict(
                 _("No good %(part)s left at depot %(depot)s.")
                 % {"part": part.part_number, "depot": depot.code},
@@ -691,15 +713,8 @@ def returns_remind(*, now: datetime | None = None) -> int:
     return written
 
 
-def _low_stock_alert(depot: Depot, part: Part, quantity: int) -> None:
+def _low_stock_alert(depot: Depot, part: Part, quantity: int, minimum: int) -> None:
     """Tell the administrators once good stock falls below its minimum (on the crossing)."""
-    minimum = (
-        MinimumLevel.objects.filter(depot=depot, part=part)
-        .values_list("minimum", flat=True)
-        .first()
-    )
-    if minimum is None:
-        return
     left = (
         Stock.objects.filter(depot=depot, part=part, condition=C.GOOD)
         .values_list("quantity", flat=True)
