@@ -248,3 +248,54 @@ def support_report(*, period: Period, examples: int = 3) -> dict[str, Any]:
             for r in requests
         ],
     }
+
+
+def sla_heat_map(cases: QuerySet[Case]) -> dict[str, Any]:
+    """SLA compliance per severity × target (finished clocks only)."""
+    from aftersales.sla.models import SlaClock
+
+    cells: dict[tuple[str, str], list[int]] = {}
+    rows = (
+        SlaClock.objects.filter(case__in=cases)
+        .exclude(state="cancelled")
+        .values_list("case__severity", "target", "met_at", "breached_at")
+    )
+    for severity, target, met_at, breached_at in rows:
+        if met_at is None and breached_at is None:
+            continue
+        cell = cells.setdefault((severity, target), [0, 0])
+        cell[1] += 1
+        if met_at is not None and breached_at is None:
+            cell[0] += 1
+    severities = sorted({s for s, _t in cells})
+    targets = sorted({t for _s, t in cells})
+    return {
+        "severities": severities,
+        "targets": targets,
+        "cells": {
+            f"{s}|{t}": {"on_time": v[0], "finished": v[1], "compliance": _rate(v[0], v[1])}
+            for (s, t), v in cells.items()
+        },
+    }
+
+
+def weekly_trend(*, period: Period, slices: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Cases, resolution rate and response compliance per week (Monday to Sunday) of the period."""
+    first = period.first - timedelta(days=period.first.weekday())
+    weeks = []
+    while first <= period.last:
+        last = min(first + timedelta(days=6), period.last)
+        week = Period(max(first, period.first), last)
+        cases = cohort(period=week, slices=slices)
+        counts = case_measures(cases)
+        response = sla_measures(cases)["targets"].get("response", {})
+        weeks.append(
+            {
+                "from": week.first.isoformat(),
+                "cases": counts["cases"],
+                "resolution_rate": counts["resolution_rate"],
+                "response_compliance": response.get("compliance"),
+            }
+        )
+        first += timedelta(days=7)
+    return weeks

@@ -52,6 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cases_query": urlencode(query),
         "period": period,
         "summary": measures.summary(period=period, slices=slices),
+        "heat": _heat_rows(measures.sla_heat_map(measures.cohort(period=period, slices=slices))),
+        "trend": _trend_svg(measures.weekly_trend(period=period, slices=slices)),
         "backlog": measures.backlog(now=clock.now()),
     }
     return render(request, "kpi/dashboard.html", context)
@@ -131,3 +133,26 @@ def support(request: HttpRequest) -> HttpResponse:
         )
         return response
     return render(request, "kpi/support.html", {"nav": "kpi", "period": period, "report": report})
+
+
+def _heat_rows(heat: dict) -> dict:
+    rows = []
+    for severity in heat["severities"]:
+        cells = []
+        for target in heat["targets"]:
+            cell = heat["cells"].get(f"{severity}|{target}")
+            cells.append(cell)
+        rows.append((severity, cells))
+    return {"targets": heat["targets"], "rows": rows}
+
+
+def _trend_svg(weeks: list[dict]) -> dict:
+    """Points of a small line chart of cases per week (drawn as inline SVG, no JavaScript)."""
+    width, height = 320, 80
+    top = max((w["cases"] for w in weeks), default=0) or 1
+    step = width / max(len(weeks) - 1, 1)
+    points = " ".join(
+        f"{round(i * step, 1)},{round(height - height * w['cases'] / top, 1)}"
+        for i, w in enumerate(weeks)
+    )
+    return {"weeks": weeks, "points": points, "width": width, "height": height}

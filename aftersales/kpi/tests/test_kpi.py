@@ -163,3 +163,20 @@ def test_support_report_with_causes_and_examples(world, client, agent, admin_use
         "/kpi/support/", {"from": "2026-11-01", "to": "2026-11-30", "format": "csv"}
     ).content.decode("utf-8-sig")
     assert "cause,电源模块老化,,2," in exported
+
+
+def test_heat_map_and_weekly_trend(world):
+    from aftersales.kpi.measures import cohort, sla_heat_map, weekly_trend
+
+    heat = sla_heat_map(cohort(period=NOV))
+    assert heat["cells"]["C-2|response"] == {"on_time": 2, "finished": 4, "compliance": 0.5}
+    weeks = weekly_trend(period=NOV)
+    assert weeks[0] == {
+        "from": "2026-11-01",
+        "cases": 0,
+        "resolution_rate": None,
+        "response_compliance": None,
+    }  # Sunday Nov 1 alone
+    assert weeks[1]["from"] == "2026-11-02"
+    assert weeks[1]["cases"] == 4
+    assert sum(w["cases"] for w in weeks) == 4
