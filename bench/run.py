@@ -22,6 +22,7 @@ BENCHES = {
     "channels": HERE / "bench_channels.py",
     "mailin": HERE / "bench_mailin.py",
     "reports": HERE / "bench_reports.py",
+    "parts": HERE / "bench_parts.py",
 }
 
 
