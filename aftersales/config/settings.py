@@ -334,6 +334,7 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.dispatch.tasks.plans_open_due_task", 3600),
     ("aftersales.dispatch.tasks.auto_dispatch_task", 60),
     ("aftersales.surveys.tasks.surveys_task", 300),
+    ("aftersales.kpi.tasks.report_schedules_task", 3600),
     ("aftersales.parts.tasks.returns_overdue_task", 3600),
     ("aftersales.parts.tasks.exchange_clock_task", 300),
 ]

@@ -180,3 +180,42 @@ def test_heat_map_and_weekly_trend(world):
     assert weeks[1]["from"] == "2026-11-02"
     assert weeks[1]["cases"] == 4
     assert sum(w["cases"] for w in weeks) == 4
+
+
+@pytest.mark.parametrize(
+    ("frequency", "today", "first", "last"),
+    [
+        ("weekly", dt.date(2026, 11, 25), dt.date(2026, 11, 16), dt.date(2026, 11, 22)),
+        ("weekly", dt.date(2026, 11, 23), dt.date(2026, 11, 16), dt.date(2026, 11, 22)),
+        ("monthly", dt.date(2026, 12, 1), dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+        ("monthly", dt.date(2026, 3, 15), dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+    ],
+)
+def test_last_complete_period(frequency, today, first, last):
+    from aftersales.kpi.schedules import last_complete_period
+
+    period = last_complete_period(frequency, today)
+    assert (period.first, period.last) == (first, last)
+
+
+def test_scheduled_report_is_mailed_once_per_period_with_pdf_and_excel(world, mailoutbox):
+    from openpyxl import load_workbook
+
+    from aftersales.kpi.models import ReportSchedule
+    from aftersales.kpi.schedules import schedules_send_due
+
+    ReportSchedule.objects.create(
+        name="月度服务报告", frequency="monthly", recipients="boss@example.cn\nqa@example.cn"
+    )
+    december = at(2026, 12, 1, 8, 0)
+    assert schedules_send_due(now=december) == 1
+    assert schedules_send_due(now=december + dt.timedelta(hours=5)) == 0
+    (mail,) = mailoutbox
+    assert mail.to == ["boss@example.cn", "qa@example.cn"]
+    names = [a[0] for a in mail.attachments]
+    assert names == ["kpi-2026-11-01-2026-11-30.pdf", "kpi-2026-11-01-2026-11-30.xlsx"]
+    assert mail.attachments[0][1][:5] == b"%PDF-"
+    book = load_workbook(io.BytesIO(mail.attachments[1][1]))
+    figures = {row[0].value: row[1].value for row in book["summary"].iter_rows()}
+    assert figures["cases"] == 4
+    assert schedules_send_due(now=at(2027, 1, 1, 8, 0)) == 1
