@@ -299,3 +299,26 @@ def weekly_trend(*, period: Period, slices: dict[str, str] | None = None) -> lis
         )
         first += timedelta(days=7)
     return weeks
+
+
+def by_dimension(cases: QuerySet[Case], dimension: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Cases, resolved and SLA breaches per value of a slice (e.g. per region or team)."""
+    field = SLICES[dimension]
+    rows = (
+        cases.values(field)
+        .annotate(
+            cases=Count("id"),
+            resolved=Count("id", filter=Q(status__in=["resolved", "closed"])),
+            breached=Count("id", filter=Q(sla_state="breached")),
+        )
+        .order_by("-cases", field)[:limit]
+    )
+    return [
+        {
+            "key": r[field] or "",
+            "cases": r["cases"],
+            "resolved": r["resolved"],
+            "breached": r["breached"],
+        }
+        for r in rows
+    ]

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from aftersales.console.views import staff_required
 from aftersales.core import clock
@@ -52,6 +53,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cases_query": urlencode(query),
         "period": period,
         "summary": measures.summary(period=period, slices=slices),
+        "bars": [
+            (
+                label,
+                dimension,
+                _bars(
+                    measures.by_dimension(measures.cohort(period=period, slices=slices), dimension)
+                ),
+            )
+            for label, dimension in ((_("By region"), "region"), (_("By team"), "team"))
+        ],
         "heat": _heat_rows(measures.sla_heat_map(measures.cohort(period=period, slices=slices))),
         "trend": _trend_svg(measures.weekly_trend(period=period, slices=slices)),
         "backlog": measures.backlog(now=clock.now()),
@@ -156,3 +167,8 @@ def _trend_svg(weeks: list[dict]) -> dict:
         for i, w in enumerate(weeks)
     )
     return {"weeks": weeks, "points": points, "width": width, "height": height}
+
+
+def _bars(rows: list[dict]) -> list[dict]:
+    top = max((r["cases"] for r in rows), default=0) or 1
+    return [{**r, "width": round(160 * r["cases"] / top)} for r in rows]

@@ -219,3 +219,16 @@ def test_scheduled_report_is_mailed_once_per_period_with_pdf_and_excel(world, ma
     figures = {row[0].value: row[1].value for row in book["summary"].iter_rows()}
     assert figures["cases"] == 4
     assert schedules_send_due(now=at(2027, 1, 1, 8, 0)) == 1
+
+
+def test_cases_by_region_bars(world, customer, client, admin_user):
+    from aftersales.kpi.measures import by_dimension, cohort
+
+    rows = by_dimension(cohort(period=NOV), "region")
+    assert rows == [
+        {"key": customer.region.code, "cases": 4, "resolved": 2, "breached": rows[0]["breached"]}
+    ]
+    assert rows[0]["breached"] >= 1
+    client.force_login(admin_user)
+    page = client.get("/kpi/", {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    assert f'data-key="{customer.region.code}"' in page
