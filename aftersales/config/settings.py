@@ -453,3 +453,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "CompensationStateEnum": "aftersales.complaints.choices.CompensationState",
     }
 )
+
+# --- Spare parts (aftersales.parts) -------------------------------------------------------------
+# One name per choice set in the API schema ("status" and "kind" are common field names).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ReplacementStatusEnum": "aftersales.parts.choices.ReplacementStatus",
+        "ExchangeRepairStatusEnum": "aftersales.parts.choices.ExchangeStatus",
+        "StockMoveKindEnum": "aftersales.parts.choices.MoveKind",
+        "StockConditionEnum": "aftersales.parts.choices.Condition",
+    }
+)

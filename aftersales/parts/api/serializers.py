@@ -31,7 +31,7 @@ class DepotInputSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PartSerializer(serializers.ModelSerializer):
+class SparePartSerializer(serializers.ModelSerializer):
     substitutes = serializers.SlugRelatedField(slug_field="part_number", many=True, read_only=True)
 
     class Meta:
@@ -39,7 +39,17 @@ class PartSerializer(serializers.ModelSerializer):
         fields = ["part_number", "name", "serial_tracked", "unit_cost", "substitutes"]
 
 
-class PartInputSerializer(serializers.Serializer):
+class StockRowSerializer(serializers.Serializer):
+    part_number = serializers.CharField()
+    minimum = serializers.IntegerField(allow_null=True)
+    good = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    faulty = serializers.IntegerField()
+    in_repair = serializers.IntegerField()
+    scrapped = serializers.IntegerField()
+
+
+class SparePartInputSerializer(serializers.Serializer):
     part_number = serializers.CharField(max_length=60)
     name = serializers.CharField(max_length=200)
     serial_tracked = serializers.BooleanField(required=False, default=False)

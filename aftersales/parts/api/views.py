@@ -73,19 +73,19 @@ class DepotsView(APIView):
 class PartsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=s.PartSerializer(many=True))
+    @extend_schema(responses=s.SparePartSerializer(many=True))
     def get(self, request: Request) -> Response:
         _staff_only(request)
-        return Response(s.PartSerializer(selectors.part_list(), many=True).data)
+        return Response(s.SparePartSerializer(selectors.part_list(), many=True).data)
 
-    @extend_schema(request=s.PartInputSerializer, responses=s.PartSerializer)
+    @extend_schema(request=s.SparePartInputSerializer, responses=s.SparePartSerializer)
     def post(self, request: Request) -> Response:
-        data = s.PartInputSerializer(data=request.data)
+        data = s.SparePartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["substitutes"] = [_part(n, "substitutes") for n in values["substitutes"]]
         part = services.part_create(by=request.user, **values)
-        return Response(s.PartSerializer(part).data, status=status.HTTP_201_CREATED)
+        return Response(s.SparePartSerializer(part).data, status=status.HTTP_201_CREATED)
 
 
 class DepotStockView(APIView):
@@ -100,6 +100,7 @@ class DepotStockView(APIView):
             raise Http404
         return depot
 
+    @extend_schema(responses=s.StockRowSerializer(many=True))
     def get(self, request: Request, code: str) -> Response:
         depot = self._depot(request, code)
         rows = [
