@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import connection
@@ -83,6 +84,38 @@ def article_search(qs: QuerySet[Article], text: str) -> QuerySet[Article]:
         )
         .order_by("-title_hit", "-solved_count", "-rating_sum", "-updated_at", "-id")
     )
+
+
+# What separates the topic words of a summary typed as a sentence ("我们的打印机卡纸了").
+_SEPARATORS = re.compile(
+    r"[\s，,。.！!？?；;：:、（）()]+|我们|你们|的|了|吗|呢|啊|请|帮忙|一下|出现|无法"
+)
+
+
+def article_suggest(qs: QuerySet[Article], text: str, *, limit: int = 5) -> list[Article]:
+    """Return up to ``limit`` articles for a summary being typed (the portal's suggestions).
+
+    The whole text first; then each of its word-like segments (longest first); then the
+    4-character windows of the longest segments. Every lookup is an indexed ``article_search``.
+    """
+    text = " ".join(text.split())[:100]
+    if len(text) < 2:
+        return []
+    terms = [text]
+    segments = sorted({s for s in _SEPARATORS.split(text) if len(s) >= 2}, key=len, reverse=True)
+    terms += segments
+    for segment in segments[:2]:
+        terms += [segment[i : i + 4] for i in range(len(segment) - 3)][:8]
+    found: list[Article] = []
+    seen: set[int] = set()
+    for term in dict.fromkeys(terms):
+        for article in article_search(qs, term)[:limit]:
+            if article.pk not in seen:
+                seen.add(article.pk)
+                found.append(article)
+        if len(found) >= limit:
+            break
+    return found[:limit]
 
 
 def article_versions(*, article: Article) -> QuerySet[ArticleVersion]:

@@ -77,3 +77,13 @@ def test_query_plan_uses_the_index(make_article, agent):
     else:
         # Tiny tables are scanned anyway; the GIN clause must be in the query itself.
         assert "string_to_array" in str(qs.query)
+
+
+def test_suggestions_for_a_summary_typed_as_a_sentence(make_article, agent):
+    wanted = make_article(title="打印机卡纸的处理")
+    other = make_article(title="交换机端口掉线")
+    everyone = selectors.article_visible(user=agent)
+    assert selectors.article_suggest(everyone, "我们的打印机卡纸了") == [wanted]
+    assert selectors.article_suggest(everyone, "核心交换机端口每小时掉线") == [other]
+    assert selectors.article_suggest(everyone, "卡") == []
+    assert selectors.article_suggest(everyone, "天气很好") == []
