@@ -23,6 +23,7 @@ BENCHES = {
     "mailin": HERE / "bench_mailin.py",
     "reports": HERE / "bench_reports.py",
     "parts": HERE / "bench_parts.py",
+    "kb": HERE / "bench_kb.py",
 }
 
 

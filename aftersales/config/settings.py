@@ -464,3 +464,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "StockConditionEnum": "aftersales.parts.choices.Condition",
     }
 )
+
+# --- Knowledge base (aftersales.knowledge) ------------------------------------------------------
+KNOWLEDGE_PAGE_SIZE = env.int("KNOWLEDGE_PAGE_SIZE", default=20)  # search results per page
+KNOWLEDGE_SUGGESTIONS = env.int("KNOWLEDGE_SUGGESTIONS", default=5)  # portal suggestions shown
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ArticleStatusEnum": "aftersales.knowledge.choices.ArticleStatus",
+        "ArticleCategoryEnum": "aftersales.knowledge.choices.ArticleCategory",
+        "ArticleAudienceEnum": "aftersales.knowledge.choices.ArticleAudience",
+    }
+)
