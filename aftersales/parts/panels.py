@@ -7,7 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from aftersales.parts.models import ExchangeRepair, Replacement
+from aftersales.parts import services
+from aftersales.parts.choices import EXCHANGE_NEXT, ExchangeStatus
+from aftersales.parts.models import Depot, ExchangeRepair, Replacement
 
 
 def _context(case: Any) -> dict[str, Any] | None:
@@ -23,9 +25,22 @@ def _context(case: Any) -> dict[str, Any] | None:
 
 
 def console_panel(request: HttpRequest, case: Any) -> str | None:
+    may_order = services.may_request_parts(request.user)
     context = _context(case)
     if context is None:
-        return None
+        if not may_order or case.status in ("resolved", "closed"):
+            return None
+        context = {"case": case, "replacements": [], "exchanges": []}
+    context.update(
+        {
+            "may_order": may_order and case.status not in ("resolved", "closed"),
+            "may_move": services.may_move_stock(request.user),
+            "depots": list(Depot.objects.order_by("code")),
+            "exchange_next": EXCHANGE_NEXT,
+        }
+    )
+    for x in context["exchanges"]:
+        x.next_statuses = [ExchangeStatus(v) for v in EXCHANGE_NEXT[x.status]]
     return render_to_string("parts/console_panel.html", context, request=request)
 
 

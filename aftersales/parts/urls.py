@@ -13,4 +13,11 @@ urlpatterns = [
     path("replenishment/", views.replenishment_new, name="replenishment-new"),
     path("replenishment/<int:pk>/", views.replenishment_status, name="replenishment-status"),
     path("export/<str:what>.<str:fmt>", views.export, name="export"),
+    path("cases/<str:number>/<str:what>/", views.case_order, name="case-order"),
+    path(
+        "replacements/<str:number>/<str:step>/",
+        views.replacement_step,
+        name="replacement-step",
+    ),
+    path("exchange-repairs/<str:number>/", views.exchange_step, name="exchange-step"),
 ]

@@ -193,3 +193,108 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse:
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- Actions from the console case page ---------------------------------------------------------
+
+
+def _when(request: HttpRequest, field: str) -> Any:
+    """A ``datetime-local`` value read in the current time zone; empty means now."""
+    from datetime import datetime
+
+    raw = request.POST.get(field, "").strip()
+    if not raw:
+        return clock.now()
+    try:
+        return timezone.make_aware(datetime.fromisoformat(raw))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _case_or_404(request: HttpRequest, number: str) -> Any:
+    from aftersales.cases.selectors import case_list_visible_to
+
+    case = case_list_visible_to(user=request.user).filter(number=number).first()  # type: ignore[arg-type]
+    if case is None:
+        raise Http404
+    return case
+
+
+@require_POST
+@staff_required
+def case_order(request: HttpRequest, number: str, what: str) -> HttpResponse:
+    """Order an advance replacement or record an exchange repair for the case."""
+    case = _case_or_404(request, number)
+    part = Part.objects.filter(part_number=request.POST.get("part_number", "").strip()).first()
+    depot = Depot.objects.filter(code=request.POST.get("depot", "")).first()
+    at = _when(request, "at")
+    if part is None or depot is None or at is None or what not in ("replacement", "exchange"):
+        messages.error(request, _("Choose a known part, a depot and a valid time."))
+    else:
+        try:
+            if what == "replacement":
+                r = services.replacement_create(
+                    by=request.user, case=case, part=part, depot=depot, fault_confirmed_at=at
+                )
+            else:
+                r = services.exchange_create(
+                    by=request.user, case=case, part=part, depot=depot, received_at=at
+                )
+        except DomainError as exc:
+            report_domain_error(request, exc)
+            suggestions = getattr(exc, "extra", {}).get("suggestions")
+            if suggestions:
+                names = [f"{d['depot']} ({d['quantity']})" for d in suggestions["other_depots"]]
+                names += [f"{p['part_number']} ({p['total']})" for p in suggestions["substitutes"]]
+                if names:
+                    messages.info(request, _("In stock elsewhere: %s") % ", ".join(names))
+        else:
+            messages.success(request, _("%(number)s recorded.") % {"number": r.number})
+    return redirect(reverse("console:case", kwargs={"number": number}) + "#parts")
+
+
+@require_POST
+@staff_required
+def replacement_step(request: HttpRequest, number: str, step: str) -> HttpResponse:
+    r = selectors.replacements_visible(user=request.user).filter(number=number).first()
+    if r is None or step not in ("ship", "deliver", "return", "cancel"):
+        raise Http404
+    at = _when(request, "at")
+    try:
+        if at is None:
+            messages.error(request, _("Give a valid time."))
+        elif step == "ship":
+            services.replacement_ship(
+                by=request.user,
+                replacement=r,
+                shipped_at=at,
+                carrier=request.POST.get("carrier", ""),
+                tracking_number=request.POST.get("tracking_number", ""),
+            )
+        elif step == "deliver":
+            services.replacement_deliver(by=request.user, replacement=r, delivered_at=at)
+        elif step == "return":
+            services.replacement_receive_return(
+                by=request.user,
+                replacement=r,
+                received_at=at,
+                serial_number=request.POST.get("serial_number", ""),
+            )
+        else:
+            services.replacement_cancel(by=request.user, replacement=r)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return redirect(reverse("console:case", kwargs={"number": r.case.number}) + "#parts")
+
+
+@require_POST
+@staff_required
+def exchange_step(request: HttpRequest, number: str) -> HttpResponse:
+    o = selectors.exchanges_visible(user=request.user).filter(number=number).first()
+    if o is None:
+        raise Http404
+    try:
+        services.exchange_advance(by=request.user, order=o, status=request.POST.get("status", ""))
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return redirect(reverse("console:case", kwargs={"number": o.case.number}) + "#parts")

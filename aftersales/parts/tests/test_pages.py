@@ -96,3 +96,60 @@ def test_replacement_pages_and_console_panel(client, clerk, make_case, stocked, 
     html = client.get(f"/console/cases/{case.number}/").content.decode()
     assert 'id="parts"' in html
     assert r.number in html
+
+
+def test_console_panel_orders_and_moves_a_replacement(
+    client, engineer, clerk, make_case, stocked, part
+):
+    case = make_case()
+    client.force_login(engineer)
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert 'id="order-replacement"' in page
+    r = client.post(
+        f"/parts/cases/{case.number}/replacement/",
+        {"part_number": part.part_number, "depot": stocked.code, "at": "2026-11-02T10:00"},
+    )
+    assert r.status_code == 302
+    rep = case.replacements.get()
+    assert rep.ship_by == datetime(2026, 11, 2, 17, tzinfo=SH)
+    # An engineer cannot ship; a parts clerk can.
+    client.post(
+        f"/parts/replacements/{rep.number}/ship/", {"carrier": "顺丰", "tracking_number": "SF9"}
+    )
+    rep.refresh_from_db()
+    assert rep.status == "reserved"
+    client.force_login(clerk)
+    client.post(
+        f"/parts/replacements/{rep.number}/ship/",
+        {"carrier": "顺丰", "tracking_number": "SF9", "at": "2026-11-02T15:00"},
+    )
+    rep.refresh_from_db()
+    assert rep.status == "shipped"
+    client.post(f"/parts/replacements/{rep.number}/deliver/", {"at": "2026-11-03T10:00"})
+    rep.refresh_from_db()
+    assert rep.return_due == datetime(2026, 11, 17, 17, tzinfo=SH)
+    # Out of stock: the message names where the part is.
+    services.depot_create(by=clerk, code="HZ01", name="杭州备件库")
+    services.stock_move(
+        by=clerk,
+        depot=services.Depot.objects.get(code="HZ01"),
+        part=part,
+        kind="receipt",
+        to_condition="good",
+        quantity=3,
+    )
+    services.stock_move(
+        by=clerk,
+        depot=stocked,
+        part=part,
+        kind="scrap",
+        from_condition="good",
+        to_condition="scrapped",
+    )
+    r = client.post(
+        f"/parts/cases/{case.number}/replacement/",
+        {"part_number": part.part_number, "depot": stocked.code},
+        follow=True,
+    )
+    assert "HZ01 (3)" in r.content.decode()
+    assert case.replacements.count() == 1
