@@ -387,7 +387,10 @@ def professional_inspection_sign(
         failed = [c for c in line_checks if c.verdict == Verdict.FAIL]
         previous = lines[line_id]
         if failed:
-            _line_verdict(previous, Verdict.FAIL, "\n".join(c.reasons for c in failed))
+            reasons = [c.reasons for c in failed]
+            if previous.verdict == Verdict.FAIL:  # keep what the initial inspection found
+                reasons.insert(0, previous.reasons)
+            _line_verdict(previous, Verdict.FAIL, "\n".join(reasons))
         elif previous.verdict != Verdict.FAIL:  # a failed initial inspection stays failed
             _line_verdict(previous, Verdict.PASS, "")
     for line_id, kind, upload in uploads:

@@ -82,7 +82,7 @@ def _list(value: Any, field: str) -> list[dict[str, Any]]:
 class DeliveriesView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(**SCHEMA)
+    @extend_schema(operation_id="deliveries_list", **SCHEMA)
     def get(self, request: Request) -> Response:
         """Deliveries the user may see (a customer's contacts: their own)."""
         qs = selectors.delivery_list_visible_to(user=request.user)[:200]
