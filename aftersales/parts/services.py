@@ -778,8 +778,9 @@ def returns_overdue_notify(*, now: datetime | None = None) -> int:
 def exchange_create(
     *, by: Any, case: Any, part: Part, depot: Depot, received_at: datetime
 ) -> ExchangeRepair:
-    """Record receipt of faulty hardware; due 72 working hours later on the depot calendar. The
-    faulty unit enters the depot's faulty stock."""
+    """Record receipt of the customer's faulty hardware; due 72 working hours later on the depot
+    calendar. The unit stays the customer's (it is not depot stock); parts used in the repair
+    leave good stock in `exchange_advance`."""
     _ensure(may_request_parts(by))
     _aware(received_at, "received_at")
     warn_at, due_at = exchange_due_for(calendar_spec(depot.calendar), received_at)
