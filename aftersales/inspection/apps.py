@@ -6,3 +6,10 @@ class InspectionConfig(AppConfig):
     name = "aftersales.inspection"
     label = "inspection"
     verbose_name = _("Acceptance inspection")
+
+    def ready(self) -> None:
+        from aftersales.core.panels import register
+        from aftersales.inspection import panels
+
+        register("console", panels.console_panel)
+        register("portal", panels.portal_panel)

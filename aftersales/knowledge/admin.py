@@ -5,20 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.knowledge import services
-from aftersales.knowledge.models import Article, ArticleVersion, Manual, ManualEntry
-
-
-class ArticleVersionInline(admin.TabularInline):
-    model = ArticleVersion
-    extra = 0
-    can_delete = False
-    fields = ("number", "title", "status", "changed_fields", "note", "changed_by", "changed_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+from aftersales.knowledge.models import Article, Manual, ManualEntry
 
 
 @admin.register(Article)
@@ -26,9 +17,29 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "category", "audience", "status", "version", "solved_count")
     list_filter = ("category", "audience", "status")
     search_fields = ("title",)
-    fields = ("title", "category", "audience", "status", "products", "body", "solution")
+    fields = ("title", "category", "audience", "status", "products", "body", "solution", "history")
+    readonly_fields = ("history",)
     filter_horizontal = ("products",)
-    inlines = [ArticleVersionInline]
+
+    @admin.display(description=_("History"))
+    def history(self, obj: Article) -> str:
+        if not obj.pk:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<li>v{} · {} · {} · {} {}</li>",
+            (
+                (
+                    v.number,
+                    v.changed_at.strftime("%Y-%m-%d %H:%M"),
+                    v.changed_by,
+                    ", ".join(v.changed_fields),
+                    v.note,
+                )
+                for v in obj.versions.select_related("changed_by").order_by("-number")
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
 
     def save_model(self, request: Any, obj: Article, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in services.VERSIONED}

@@ -160,3 +160,18 @@ def test_excel_export_and_visibility(
     client.force_login(other_contact_user)
     assert client.get(f"/inspection/{delivery.pk}/form.xlsx").status_code == 404
     assert client.get(f"/inspection/{delivery.pk}/form.pdf").status_code == 404
+
+
+def test_case_pages_show_the_inspection_panel(
+    client, delivery, agent, inspector, products, contact_user
+):
+    _signed_through_professional(delivery, agent, inspector, products)
+    switch = delivery.lines.order_by("position")[0]
+    case = services.nonconformity_case_open(line=switch, by=agent, case_type="fault")
+    client.force_login(agent)
+    page = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert 'id="inspection-panel"' in page
+    assert "产品合格证" in page
+    client.force_login(contact_user)
+    page = client.get(f"/portal/cases/{case.number}/").content.decode()
+    assert f"/inspection/portal/{delivery.pk}/" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -42,7 +43,10 @@ def _products(codes: list[str] | None) -> list[Product] | None:
     found = {p.code: p for p in Product.objects.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationFailed(field="products", message=f"unknown product {missing[0]}")
+        raise ValidationFailed(
+            field="products",
+            message=_("Unknown product: %(code)s") % {"code": missing[0]},
+        )
     return [found[c] for c in codes]
 
 
@@ -143,7 +147,7 @@ class CaseArticlesView(APIView):
             user=request.user, article_id=data.validated_data["article"]
         )
         if article is None:
-            raise ValidationFailed(field="article", message="unknown article")
+            raise ValidationFailed(field="article", message=_("No such article."))
         if data.validated_data["solved"]:
             link = services.article_mark_solved(article=article, case=case, by=request.user)
         else:
