@@ -319,6 +319,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "QuoteLineKindEnum": "aftersales.warranty.choices.QuoteLineKind",
         "ClaimDecisionEnum": "aftersales.warranty.choices.ClaimDecision",
         "ClaimRemedyEnum": "aftersales.warranty.choices.ClaimRemedy",
+        "CaseSeverityEnum": "aftersales.cases.choices.CaseSeverity",
+        "ReleaseSeverityEnum": "aftersales.releases.choices.ReleaseSeverity",
     }
 )
 

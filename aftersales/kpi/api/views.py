@@ -64,7 +64,9 @@ class SummaryView(APIView):
 class ScorecardsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=PARAMS[:2], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=PARAMS[:2], responses=OpenApiTypes.OBJECT, operation_id="kpi_scorecards_list"
+    )
     def get(self, request: Request) -> Response:
         """The scorecards the requester may read (engineers: their own; supervisors: their
         region's and teams'; administrators and service directors: all)."""
