@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Rating(models.Model):
@@ -136,7 +137,7 @@ class Survey(models.Model):
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
-        ANSWERED = "answered", _("Answered")
+        ANSWERED = "answered", pgettext_lazy("survey", "Answered")
         EXPIRED = "expired", _("Expired")
 
     token = models.CharField(_("token"), max_length=64, unique=True)
