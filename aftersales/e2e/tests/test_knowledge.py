@@ -48,3 +48,34 @@ def test_typing_a_summary_suggests_customer_articles(
     portal.locator("input[name=summary]").fill("")
     portal.locator("input[name=summary]").press_sequentially("空调漏水", delay=30)
     expect(suggestions.locator("a")).to_have_count(0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_agent_inserts_an_articles_solution_into_the_reply(
+    open_browser, sign_in, screenshot, agent, make_case
+):
+    from aftersales.knowledge.models import ArticleCaseLink
+    from aftersales.knowledge.services import article_create
+
+    article = article_create(
+        by=agent,
+        title="交换机端口掉线排查",
+        category="solution",
+        solution="请更换 3 号端口的光模块并观察一小时。",
+        status="published",
+    )
+    case = make_case()
+    console = open_browser("zh-CN")
+    sign_in(console, agent)
+    console.goto(f"/console/cases/{case.number}/")
+
+    # when: the agent searches the panel for a two-character term and inserts the solution
+    console.locator("#kb-q").fill("掉线")
+    result = console.locator(f"#kb-results [data-article='{article.pk}']")
+    expect(result).to_contain_text("交换机端口掉线排查")
+    result.locator("form[action$='/insert/'] button").click()
+
+    # then: the reply box holds the solution (not sent yet), and the article is linked
+    expect(console.locator("#id_reply-body")).to_have_value("请更换 3 号端口的光模块并观察一小时。")
+    screenshot(console, "inserted")
+    assert ArticleCaseLink.objects.filter(article=article, case=case).exists()
