@@ -8,6 +8,7 @@ raises ``ValidationFailed`` before anything is written.
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -46,6 +47,7 @@ from aftersales.inspection.models import (
 from aftersales.servicereports.signature import signature_png
 
 R = UserRole
+logger = logging.getLogger(__name__)
 _ORGANISERS = {R.ADMIN, R.SUPERVISOR, R.AGENT, R.INSPECTOR}
 _SUPERVISORS = {R.ADMIN, R.SUPERVISOR}
 
@@ -443,10 +445,14 @@ def summary_send(inspection_id: int) -> int:
     message = EmailMessage(
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=getattr(settings, "NOTIFICATIONS_FROM_EMAIL", settings.DEFAULT_FROM_EMAIL),
         to=recipients,
     )
-    return message.send(fail_silently=True)
+    try:
+        return message.send()
+    except OSError:  # the mail server is down: the form stays signed; say so in the log
+        logger.exception("Could not e-mail the inspection summary of %s", delivery)
+        return 0
 
 
 # --- Disputes ---------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from aftersales.catalog.tests.factories import ProductFactory
 from aftersales.customers.models import Contact
 from aftersales.inspection import services
 from aftersales.inspection.models import ChecklistItem, RequiredDocument
-from aftersales.servicereports.tests.conftest import drawn_signature
+from aftersales.servicereports.tests.conftest import drawn_signature, smtp
+
+__all__ = ["smtp"]  # the real SMTP sink of the service-report tests
 
 DOCS = ["用户手册", "检验合格证", "质量保证书", "产品合格证"]
 

@@ -342,3 +342,19 @@ def test_signed_stage_is_immutable_and_corrected_by_addenda(
     form = client_for(agent).get(f"{BASE}/deliveries/{delivery.pk}/").json()
     assert form["inspections"][0]["addenda"][0]["reason"] == "清点笔误"
     assert form["inspections"][0]["notes"] == ""
+
+
+def test_professional_summary_goes_out_by_smtp(
+    client_for, delivery, agent, inspector, products, smtp, django_capture_on_commit_callbacks
+):
+    do_initial(client_for(agent), delivery, documents_present=DOCS[:3])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert do_professional(client_for(inspector), delivery, products).status_code == 201
+    (message,) = smtp.messages
+    assert {message["To"].addresses[i].addr_spec for i in range(2)} == {
+        "wang@hospital.example.cn",
+        "sales@supplier.example.cn",
+    }
+    body = message.get_content()
+    assert "赵质检" in body
+    assert "产品合格证" in body  # the failed line and its reason
