@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.choices import UserRole
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Capability, has_capability
-from aftersales.cases.services import attachment_add, case_create
+from aftersales.cases.services import attachment_add, attachment_limits, case_create
 from aftersales.catalog.models import Asset, Contract, Product
 from aftersales.catalog.services import asset_create
 from aftersales.core import clock
@@ -378,8 +379,7 @@ def professional_inspection_sign(
         if kind not in InspectionFile.Kind.values:
             raise ValidationFailed(_("Unknown kind of file."), field="files")
         upload = item["file"]
-        if not getattr(upload, "size", 0):
-            raise ValidationFailed(_("The file is empty."), field="files")
+        _check_file(upload, "files")
         uploads.append((line_id, kind, upload))
     _save_signed(inspection, png)
     for row in rows:
@@ -406,6 +406,16 @@ def professional_inspection_sign(
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PROFESSIONAL_DONE)
     transaction.on_commit(lambda: summary_send(inspection.pk))
     return inspection
+
+
+def _check_file(upload: Any, field: str) -> None:
+    """The limits of case attachments apply: the files may become a case's evidence."""
+    max_bytes, allowed = attachment_limits()
+    name = PurePath(str(getattr(upload, "name", "") or "")).name
+    if not name or PurePath(name).suffix.lower() not in allowed:
+        raise ValidationFailed(_("Files of this type are not accepted."), field=field)
+    if not 0 < getattr(upload, "size", 0) <= max_bytes:
+        raise ValidationFailed(_("The file is empty or too large."), field=field)
 
 
 def _group(rows: list[LineCheck]) -> dict[int, list[LineCheck]]:
@@ -463,8 +473,11 @@ def dispute_open(*, line: DeliveryLine, by: User, report: str) -> Dispute:
     """Write a report to the quality supervisor when inspectors disagree or cannot judge."""
     _require(by, {R.INSPECTOR, R.SUPERVISOR, R.ADMIN})
     report = _text("report", report, required=True)
-    if line.delivery.status == DeliveryStatus.ACCEPTED:
-        raise Conflict(_("The delivery is already accepted."), code="wrong_stage")
+    if line.delivery.status != DeliveryStatus.PROFESSIONAL_DONE:
+        raise Conflict(
+            _("A dispute is raised on the signed professional inspection, before acceptance."),
+            code="wrong_stage",
+        )
     if line.disputes.exclude(status=DisputeStatus.DECIDED).exists():
         raise Conflict(_("This line already has an open dispute."), code="dispute_open")
     return Dispute.objects.create(line=line, report=report, raised_by=by, raised_at=clock.now())
@@ -504,6 +517,7 @@ def dispute_decide(
             field="appraisal_report",
         )
     if appraisal_report:
+        _check_file(appraisal_report, "appraisal_report")
         dispute.appraisal_report.save(
             str(appraisal_report.name), File(appraisal_report), save=False
         )
@@ -535,12 +549,14 @@ def final_inspection_sign(
     signature: str,
     signer_role: str = "",
     notes: str = "",
+    rejected: list[dict[str, Any]] | None = None,
 ) -> Inspection:
     """The purchaser's final check before warehousing (入库前的最后检验).
 
     Every conforming line's units become the customer's assets (serials, delivery date, the
-    acceptance date kept with the unit). Needs the professional stage signed, no open dispute
-    and the serial numbers of every conforming unit.
+    acceptance date kept with the unit). ``rejected`` (``[{"line", "reason"}]``) lists the lines
+    the purchaser refuses at this check: they become non-conforming with the reason. Needs the
+    professional stage signed, no open dispute and the serial numbers of every conforming unit.
     """
     if not may_sign_final(by, delivery):
         raise NotAllowed(_("Only the purchaser signs the final inspection."))
@@ -557,6 +573,16 @@ def final_inspection_sign(
         .exists()
     ):
         raise Conflict(_("A dispute on this delivery is still open."), code="dispute_open")
+    refusals: dict[int, str] = {}
+    by_id = {line.pk: line for line in lines}
+    for item in rejected or []:
+        if not isinstance(item, dict) or item.get("line") not in by_id:
+            raise ValidationFailed(_("No such line on this delivery."), field="rejected")
+        refusals[item["line"]] = _text("rejected", item.get("reason"), required=True)
+    for line_id, reason in refusals.items():
+        line = by_id[line_id]
+        line.verdict = Verdict.FAIL
+        line.reasons = "\n".join(r for r in (line.reasons, reason) if r)
     passing = [line for line in lines if line.verdict == Verdict.PASS]
     for line in passing:
         if len(line.serials) != line.quantity:
@@ -594,8 +620,10 @@ def final_inspection_sign(
             inspection=inspection,
             line=line,
             verdict=line.verdict or Verdict.FAIL,
-            reasons=line.reasons,
+            reasons=refusals.get(line.pk, ""),
         ).save(force_insert=True)
+        if line.pk in refusals:
+            _line_verdict(line, Verdict.FAIL, line.reasons)
     for line in passing:
         for serial in line.serials:
             asset = asset_create(

@@ -174,6 +174,7 @@ class StageView(APIView):
                 delivery=delivery,
                 by=request.user,
                 signer_role=data.get("signer_role", ""),
+                rejected=_list(data.get("rejected") or [], "rejected"),
                 **sign,
             )
         return Response(_form(delivery), status=status.HTTP_201_CREATED)

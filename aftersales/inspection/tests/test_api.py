@@ -269,8 +269,11 @@ def test_dispute_to_appraisal_body_decides(
     client_for, delivery, agent, inspector, supervisor, products, contact_user
 ):
     do_initial(client_for(agent), delivery)
-    do_professional(client_for(inspector), delivery, products, voltage="250")
     line = delivery.lines.order_by("position")[0]
+    url = f"{BASE}/delivery-lines/{line.pk}/disputes/"
+    # Before the professional stage is signed there is nothing to dispute.
+    assert client_for(inspector).post(url, {"report": "x"}, format="json").status_code == 409
+    do_professional(client_for(inspector), delivery, products, voltage="250")
     line.refresh_from_db()
     assert line.verdict == "fail"
     url = f"{BASE}/delivery-lines/{line.pk}/disputes/"
@@ -297,6 +300,20 @@ def test_dispute_to_appraisal_body_decides(
     assert (
         client_for(supervisor)
         .post(decide, {"verdict": "pass", "decision": "复测合格"}, format="json")
+        .status_code
+        == 400
+    )
+    # A refused file type changes nothing.
+    assert (
+        client_for(supervisor)
+        .post(
+            decide,
+            {
+                "data": json.dumps({"verdict": "pass", "decision": "复测合格"}),
+                "appraisal_report": SimpleUploadedFile("report.exe", b"MZ"),
+            },
+            format="multipart",
+        )
         .status_code
         == 400
     )
@@ -358,3 +375,34 @@ def test_professional_summary_goes_out_by_smtp(
     body = message.get_content()
     assert "赵质检" in body
     assert "产品合格证" in body  # the failed line and its reason
+
+
+def test_purchaser_refuses_a_line_at_the_final_check(
+    client_for, delivery, agent, inspector, products, contact_user
+):
+    do_initial(client_for(agent), delivery)
+    do_professional(client_for(inspector), delivery, products)
+    ups = delivery.lines.order_by("position")[1]
+    url = f"{BASE}/deliveries/{delivery.pk}/final/"
+    client = client_for(contact_user)
+    assert (
+        client.post(
+            url, sign({"rejected": [{"line": ups.pk, "reason": ""}]}), format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            url, sign({"rejected": [{"line": 99999, "reason": "x"}]}), format="json"
+        ).status_code
+        == 400
+    )
+    assert not Asset.objects.exists()
+    answer = client.post(
+        url, sign({"rejected": [{"line": ups.pk, "reason": "包装破损受潮"}]}), format="json"
+    )
+    assert answer.status_code == 201
+    ups.refresh_from_db()
+    assert ups.verdict == "fail"
+    assert ups.reasons == "包装破损受潮"
+    assert sorted(Asset.objects.values_list("serial_number", flat=True)) == ["SW-A1", "SW-A2"]
