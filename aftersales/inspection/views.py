@@ -125,10 +125,16 @@ def _sign(request: HttpRequest, delivery: Delivery, stage: str) -> None:
             **sign,
         )
     else:
+        rejected = [
+            {"line": line.pk, "reason": post.get(f"reject_reason-{line.pk}", "")}
+            for line in delivery.lines.all()
+            if post.get(f"reject-{line.pk}") == "on"
+        ]
         services.final_inspection_sign(
             delivery=delivery,
             by=request.user,  # type: ignore[arg-type]
             signer_role=post.get("signer_role", ""),
+            rejected=rejected,
             **sign,
         )
 

@@ -102,6 +102,14 @@ def test_portal_lists_and_purchaser_signs_final(
     assert str(delivery) in client.get("/inspection/portal/").content.decode()
     page = client.get(f"/inspection/portal/{delivery.pk}/").content.decode()
     assert "signature-pad" in page
+    ups = delivery.lines.order_by("position")[1]
+    # Refusing without a reason is sent back, nothing accepted.
+    answer = client.post(
+        f"/inspection/portal/{delivery.pk}/",
+        {"signer_name": "王工", "signature": drawn_signature(), f"reject-{ups.pk}": "on"},
+    )
+    assert answer.status_code == 400
+    assert not Asset.objects.exists()
     answer = client.post(
         f"/inspection/portal/{delivery.pk}/",
         {"signer_name": "王工", "signature": drawn_signature()},
@@ -109,6 +117,7 @@ def test_portal_lists_and_purchaser_signs_final(
     assert answer.status_code == 302
     assert Asset.objects.filter(customer=delivery.customer).count() == 3
     final = Inspection.objects.get(stage="final")
+    assert "不间断电源 10kVA" in page  # offered for refusal
     assert final.signed_by == contact_user
 
 
