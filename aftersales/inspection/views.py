@@ -71,18 +71,22 @@ def _professional_checks(request: HttpRequest, delivery: Delivery) -> list[dict[
     post = request.POST
     checks = []
     for line in delivery.lines.select_related("product"):
-        items = ChecklistItem.objects.filter(category=line.product.category)
-        checks.append(
-            {
-                "line": line.pk,
-                "measurements": [
-                    {"item": item.pk, "value": post.get(f"m-{line.pk}-{item.pk}", "")}
-                    for item in items
-                ],
-                "verdict": post.get(f"verdict-{line.pk}", ""),
-                "reasons": post.get(f"reasons-{line.pk}", ""),
-            }
-        )
+        items = list(ChecklistItem.objects.filter(category=line.product.category))
+        # One check per known serial number (per unit), else one for the whole line.
+        for index, serial in enumerate(line.serials or [""]):
+            key = f"{line.pk}-{index}"
+            checks.append(
+                {
+                    "line": line.pk,
+                    "serial": serial,
+                    "measurements": [
+                        {"item": item.pk, "value": post.get(f"m-{key}-{item.pk}", "")}
+                        for item in items
+                    ],
+                    "verdict": post.get(f"verdict-{key}", ""),
+                    "reasons": post.get(f"reasons-{key}", ""),
+                }
+            )
     return checks
 
 
@@ -92,6 +96,7 @@ def _lines_for_page(delivery: Delivery) -> list[dict[str, Any]]:
             "line": line,
             "documents": services.required_documents(line.product.category),
             "items": list(ChecklistItem.objects.filter(category=line.product.category)),
+            "units": list(enumerate(line.serials or [""])),
         }
         for line in delivery.lines.select_related("product")
     ]

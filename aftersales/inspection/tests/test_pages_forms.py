@@ -61,11 +61,15 @@ def test_tablet_checklist_pages_sign_the_stages(client, delivery, agent, inspect
     assert Inspection.objects.get().stage == "initial"
     # Professional page: an agent is refused, the inspector signs.
     url = f"/inspection/{delivery.pk}/stage/professional/"
+    # One set of measurements per serial number (SW-A1, SW-A2); the second unit fails.
     values = {
-        f"m-{switch.pk}-{products['voltage'].pk}": "221",
-        f"m-{switch.pk}-{products['ports'].pk}": "99.5",
-        f"verdict-{switch.pk}": "pass",
-        f"verdict-{ups.pk}": "pass",
+        f"m-{switch.pk}-0-{products['voltage'].pk}": "221",
+        f"m-{switch.pk}-0-{products['ports'].pk}": "99.5",
+        f"verdict-{switch.pk}-0": "pass",
+        f"m-{switch.pk}-1-{products['voltage'].pk}": "221",
+        f"m-{switch.pk}-1-{products['ports'].pk}": "97",
+        f"verdict-{switch.pk}-1": "pass",
+        f"verdict-{ups.pk}-0": "pass",
         "signer_name": "赵质检",
         "signature": drawn_signature(),
     }
@@ -75,6 +79,11 @@ def test_tablet_checklist_pages_sign_the_stages(client, delivery, agent, inspect
     assert client.post(url, values).status_code == 302
     detail = client.get(f"/inspection/{delivery.pk}/").content.decode()
     assert "赵质检" in detail
+    checks = Inspection.objects.get(stage="professional").checks.filter(line=switch)
+    assert {(c.serial, c.verdict) for c in checks} == {("SW-A1", "pass"), ("SW-A2", "fail")}
+    switch.refresh_from_db()
+    assert switch.verdict == "fail"
+    assert "端口通过率" in switch.reasons
 
 
 def test_portal_lists_and_purchaser_signs_final(
