@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from aftersales.cases.models import CaseEvent
 from aftersales.notifications.models import NotificationEvent
@@ -241,9 +242,10 @@ def test_reminder_two_working_days_before_due_once(clerk, case, depot, part, rec
         by=clerk, replacement=r, delivered_at=datetime(2026, 11, 3, 10, tzinfo=SH)
     )
     assert r.remind_at == datetime(2026, 11, 13, 17, tzinfo=SH)
-    assert services.returns_remind(now=datetime(2026, 11, 13, 16, tzinfo=SH)) == 0
-    assert services.returns_remind(now=datetime(2026, 11, 13, 17, tzinfo=SH)) == 1
-    assert services.returns_remind(now=datetime(2026, 11, 14, tzinfo=SH)) == 0
+    with translation.override("en"):
+        assert services.returns_remind(now=datetime(2026, 11, 13, 16, tzinfo=SH)) == 0
+        assert services.returns_remind(now=datetime(2026, 11, 13, 17, tzinfo=SH)) == 1
+        assert services.returns_remind(now=datetime(2026, 11, 14, tzinfo=SH)) == 0
     reminder = CaseEvent.objects.filter(case=case, new_value__contains="reminder").get()
     assert reminder.is_public
 
@@ -255,7 +257,7 @@ def test_low_stock_mails_the_admins_once_on_the_crossing(
     receive(depot, part, 3)
     services.minimum_set(by=clerk, depot=depot, part=part, minimum=2)
     for _ in range(3):
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
             services.replacement_create(
                 by=clerk,
                 case=case,
