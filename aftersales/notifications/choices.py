@@ -21,10 +21,12 @@ class EventKind(models.TextChoices):
     ENGINEER_DISPATCHED = "engineer_dispatched", _("Engineer dispatched")
     PART_SHIPPED = "part_shipped", _("Spare part shipped")
     PART_RETURN_OVERDUE = "part_return_overdue", _("Faulty part return overdue")
+    PART_RETURN_REMINDER = "part_return_reminder", _("Faulty part due back soon")
     # For staff.
     SLA_WARNING = "sla_warning", _("Service-level warning")
     SLA_BREACH = "sla_breach", _("Service-level breach")
     ESCALATION = "escalation", _("Escalation")
+    LOW_STOCK = "low_stock", _("Spare part below its minimum stock")
     # Only a notice (never an outbox row): a new urgent case after hours, for the on-call person.
     URGENT_CASE = "urgent_case", _("New urgent case after hours")
 
@@ -38,11 +40,13 @@ CUSTOMER_EVENTS: tuple[str, ...] = (
     EventKind.ENGINEER_DISPATCHED,
     EventKind.PART_SHIPPED,
     EventKind.PART_RETURN_OVERDUE,
+    EventKind.PART_RETURN_REMINDER,
 )
 STAFF_EVENTS: tuple[str, ...] = (
     EventKind.SLA_WARNING,
     EventKind.SLA_BREACH,
     EventKind.ESCALATION,
+    EventKind.LOW_STOCK,
     EventKind.URGENT_CASE,
 )
 
@@ -70,9 +74,11 @@ DEFAULT_CHANNELS: dict[str, frozenset[str]] = {
     EventKind.ENGINEER_DISPATCHED: frozenset({Channel.EMAIL, Channel.SMS}),
     EventKind.PART_SHIPPED: frozenset({Channel.EMAIL, Channel.SMS}),
     EventKind.PART_RETURN_OVERDUE: frozenset({Channel.EMAIL}),
+    EventKind.PART_RETURN_REMINDER: frozenset({Channel.EMAIL}),
     EventKind.SLA_WARNING: frozenset({Channel.EMAIL}),
     EventKind.SLA_BREACH: frozenset({Channel.EMAIL, Channel.SMS}),
     EventKind.ESCALATION: frozenset({Channel.EMAIL, Channel.SMS}),
+    EventKind.LOW_STOCK: frozenset({Channel.EMAIL}),
     EventKind.URGENT_CASE: frozenset({Channel.EMAIL, Channel.SMS}),
 }
 

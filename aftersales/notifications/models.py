@@ -29,6 +29,7 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("Service-level warning")
     SLA_BREACH = "sla_breach", _("Service-level breach")
     ESCALATION = "escalation", _("Escalation")
+    LOW_STOCK = "low_stock", _("Spare part below its minimum stock")
     URGENT_CASE = "urgent_case", _("New urgent case after hours")
 
 

@@ -168,6 +168,10 @@ class MinimumLevel(models.Model):
     depot = models.ForeignKey(Depot, on_delete=models.CASCADE, related_name="minimums")
     part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="minimums")
     minimum = models.PositiveIntegerField(_("minimum good stock"))
+    # Set when good stock fell below the minimum and the clerks were told; cleared (re-armed)
+    # once good stock is back at the minimum or above.
+    low_since = models.DateTimeField(_("below the minimum since"), null=True, blank=True)
+    low_alerts = models.PositiveIntegerField(_("low-stock notices sent"), default=0)
 
     class Meta:
         verbose_name = _("minimum level")
@@ -265,6 +269,15 @@ class ExchangeRepair(models.Model):
     completed_at = models.DateTimeField(_("shipped back at"), null=True, blank=True)
     warned = models.BooleanField(default=False, editable=False)
     breached = models.BooleanField(default=False, editable=False)
+    escalation = models.OneToOneField(
+        "sla.Escalation",
+        verbose_name=_("escalation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="exchange_repair",
+    )
     created_at = models.DateTimeField(_("created at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

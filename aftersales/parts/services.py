@@ -148,20 +148,67 @@ def part_create(
     return part
 
 
-def minimum_set(*, by: Any, depot: Depot, part: Part, minimum: int) -> MinimumLevel:
-    _ensure(may_move_stock(by))
-    level, _created = MinimumLevel.objects.update_or_create(
-        depot=depot, part=part, defaults={"minimum": minimum}
+MAX_MINIMUM = 1_000_000
+
+
+def _check_minimum(minimum: Any) -> int:
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or not 0 <= minimum <= MAX_MINIMUM:
+        raise ValidationFailed(
+            _("The minimum must be a whole number from 0 to %(max)d.") % {"max": MAX_MINIMUM},
+            field="minimum",
+        )
+    return minimum
+
+
+def _lock_good_stock(depot: Depot, part: Part) -> None:
+    """Lock the good-stock row (if any): minimum changes then queue up with stock moves, so
+    the low-stock check of each sees the other's result."""
+    list(
+        Stock.objects.select_for_update()
+        .filter(depot=depot, part=part, condition=C.GOOD)
+        .values_list("pk", flat=True)
     )
+
+
+def minimum_set(*, by: Any, depot: Depot, part: Part, minimum: int) -> MinimumLevel:
+    """Create or change the minimum good stock of ``part`` at ``depot``; tells the parts
+    clerks at once if good stock is now below it (see ``low_stock_check``)."""
+    _ensure(may_move_stock(by))
+    minimum = _check_minimum(minimum)
+    with transaction.atomic():
+        _lock_good_stock(depot, part)
+        level, _created = MinimumLevel.objects.update_or_create(
+            depot=depot, part=part, defaults={"minimum": minimum}
+        )
+        low_stock_check(depot, part)
+    level.refresh_from_db()
     return level
+
+
+def minimum_create(*, by: Any, depot: Depot, part: Part, minimum: int) -> MinimumLevel:
+    """Like ``minimum_set``, but refuses a depot and part that already have a minimum."""
+    _ensure(may_move_stock(by))
+    if MinimumLevel.objects.filter(depot=depot, part=part).exists():
+        raise ValidationFailed(
+            _("This depot already has a minimum for this part; change it instead."),
+            field="part_number",
+        )
+    return minimum_set(by=by, depot=depot, part=part, minimum=minimum)
+
+
+def minimum_delete(*, by: Any, level: MinimumLevel) -> None:
+    _ensure(may_move_stock(by))
+    MinimumLevel.objects.filter(pk=level.pk).delete()
 
 
 def replenishment_request(
     *, by: Any, depot: Depot, part: Part, quantity: int, note: str = ""
 ) -> ReplenishmentRequest:
     _ensure(may_move_stock(by))
-    if quantity < 1:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise ValidationFailed(_("Ask for at least one unit."), field="quantity")
+    if quantity > MAX_MINIMUM:
+        raise ValidationFailed(_("That is more than can be requested at once."), field="quantity")
     now = clock.now()
     return ReplenishmentRequest.objects.create(
         depot=depot,
@@ -183,13 +230,18 @@ REQUEST_NEXT = {
 def replenishment_set_status(
     *, by: Any, request: ReplenishmentRequest, status: str
 ) -> ReplenishmentRequest:
+    """Move a replenishment request on: open → ordered | cancelled, ordered → received |
+    cancelled (409 with ``allowed`` otherwise). Receiving the parts into stock is a separate
+    stock move (a receipt, with serial numbers where tracked)."""
     _ensure(may_move_stock(by))
-    allowed = REQUEST_NEXT.get(request.status, set())
-    if status not in allowed:
-        raise InvalidTransition(_("This request cannot move to that status."), allowed=allowed)
-    request.status = status
-    request.updated_at = clock.now()
-    request.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        request = ReplenishmentRequest.objects.select_for_update().get(pk=request.pk)
+        allowed = REQUEST_NEXT.get(request.status, set())
+        if status not in allowed:
+            raise InvalidTransition(_("This request cannot move to that status."), allowed=allowed)
+        request.status = status
+        request.updated_at = clock.now()
+        request.save(update_fields=["status", "updated_at"])
     return request
 
 
@@ -304,13 +356,6 @@ def stock_move(
             )
     elif serials and not part.serial_tracked:
         raise ValidationFailed(_("This part is not serial-tracked."), field="serial_numbers")
-    minimum = None
-    if from_condition == C.GOOD:
-        minimum = (
-            MinimumLevel.objects.filter(depot=depot, part=part)
-            .values_list("minimum", flat=True)
-            .first()
-        )
     with transaction.atomic():
         # The ledger row and the serial units first, the stock rows last: the row locks of the
         # stock updates (the contended part when many reserve the same part) are then held only
@@ -353,8 +398,12 @@ def stock_move(
             steps.append((target.pk, lambda: _add(target.pk, quantity)))
         for _key, step in sorted(steps, key=lambda item: item[0]):
             step()
-        if minimum is not None:
-            _low_stock_alert(depot, part, quantity, minimum)
+        # Each changed good-stock row is locked by its update until the commit, so the checks
+        # of concurrent moves of one part at one depot run one after the other.
+        if from_condition == C.GOOD:
+            low_stock_check(depot, part)
+        if to_condition == C.GOOD and (to_depot is not None or from_condition != C.GOOD):
+            low_stock_check(to_depot or depot, part)
         return movement
 
 
@@ -688,8 +737,12 @@ def replacement_cancel(*, by: Any, replacement: Replacement) -> Replacement:
 
 
 def returns_remind(*, now: datetime | None = None) -> int:
-    """Write one public timeline reminder per replacement two depot working days before its
-    faulty part is due back (the customer sees it on the portal)."""
+    """Remind the customer once per replacement, two depot working days before its faulty part
+    is due back: a public timeline entry (seen on the portal) and a ``part_return_reminder``
+    notice to the case's contacts. A replacement whose return is already overdue when the
+    reminder comes round gets no reminder (``part_return_overdue`` tells them instead)."""
+    from aftersales.notifications.services.events import part_return_reminder
+
     now = now or clock.now()
     written = 0
     due = Replacement.objects.filter(
@@ -697,11 +750,13 @@ def returns_remind(*, now: datetime | None = None) -> int:
     ).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
-            if not Replacement.objects.filter(pk=pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            ):
+            if not Replacement.objects.filter(
+                pk=pk, status=ReplacementStatus.DELIVERED, reminded_at__isnull=True
+            ).update(reminded_at=now):
                 continue
             r = Replacement.objects.select_related("case", "part").get(pk=pk)
+            if r.return_due is None or r.return_due <= now:
+                continue
             _timeline(
                 r.case,
                 by=None,
@@ -709,28 +764,97 @@ def returns_remind(*, now: datetime | None = None) -> int:
                 value=_("%(number)s: reminder, please send the faulty %(part)s back by %(due)s")
                 % {"number": r.number, "part": r.part.name, "due": r.return_due.isoformat()},
             )
+            part_return_reminder(
+                case=r.case,
+                part_name=r.part.name,
+                part_number=r.part.part_number,
+                return_due=r.return_due,
+                dedupe_key=r.number,
+            )
             written += 1
     return written
 
 
-def _low_stock_alert(depot: Depot, part: Part, quantity: int, minimum: int) -> None:
-    """Tell the administrators once good stock falls below its minimum (on the crossing)."""
-    left = (
+def stock_notice_recipients() -> list[Any]:
+    """Who hears about low stock: the active parts clerks, else the administrators."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    users = get_user_model().objects.filter(is_active=True).order_by("pk")
+    clerks = list(users.filter(role="parts_clerk"))
+    return clerks or list(users.filter(Q(role="admin") | Q(is_superuser=True)))
+
+
+def low_stock_check(depot: Depot, part: Part) -> bool:
+    """Compare good stock of ``part`` at ``depot`` with its minimum; return whether a low-stock
+    notice went out now.
+
+    Once per crossing: the first check that finds good stock below the minimum claims the
+    level (``low_since``) and notifies the parts clerks in-app (and by e-mail per their
+    preferences) and the site administrators (``ADMINS``) by e-mail; later checks stay quiet
+    until good stock is back at the minimum or above, which re-arms the level. Call it inside
+    the transaction that changed the stock or the minimum.
+    """
+    level = MinimumLevel.objects.filter(depot=depot, part=part).first()
+    if level is None:
+        return False
+    good = (
         Stock.objects.filter(depot=depot, part=part, condition=C.GOOD)
         .values_list("quantity", flat=True)
         .first()
         or 0
     )
-    if left < minimum <= left + quantity:
-        from django.core.mail import mail_admins
+    if good >= level.minimum:
+        if level.low_since is not None:
+            MinimumLevel.objects.filter(pk=level.pk).update(low_since=None)
+        return False
+    if level.low_since is not None:
+        return False
+    now = clock.now()
+    claimed = MinimumLevel.objects.filter(pk=level.pk, low_since__isnull=True).update(
+        low_since=now, low_alerts=F("low_alerts") + 1
+    )
+    if not claimed:
+        return False
+    level.refresh_from_db(fields=["low_since", "low_alerts", "minimum"])
+    _low_stock_notify(level, depot, part, good, now)
+    return True
 
-        subject = _("Low stock: %(part)s at %(depot)s (%(left)d left, minimum %(minimum)d)") % {
-            "part": part.part_number,
-            "depot": depot.code,
-            "left": left,
-            "minimum": minimum,
-        }
-        transaction.on_commit(lambda: mail_admins(subject, subject, fail_silently=True))
+
+def _low_stock_notify(
+    level: MinimumLevel, depot: Depot, part: Part, good: int, now: datetime
+) -> None:
+    from django.core.mail import mail_admins
+    from django.urls import reverse
+
+    from aftersales.notifications.models import NotificationKind
+    from aftersales.notifications.services import notifications_build, notifications_save
+    from aftersales.notifications.services.rendering import site_url
+
+    values = {"part": part.part_number, "depot": depot.code, "left": good, "minimum": level.minimum}
+    url = site_url(reverse("parts:stock") + f"?depot={depot.code}")
+
+    def render() -> tuple[str, str]:
+        title = _("Low stock: %(part)s at %(depot)s (%(left)d left, minimum %(minimum)d)") % values
+        body = _(
+            "%(name)s: good stock at %(depot)s fell below its minimum. Move units from another "
+            "depot or request more from the manufacturer: %(url)s"
+        ) % {"name": part.name, "depot": depot.code, "url": url}
+        return title, body
+
+    notifications_save(
+        notifications_build(
+            recipients=stock_notice_recipients(),
+            kind=NotificationKind.LOW_STOCK,
+            case=None,
+            render=render,
+            dedupe_key=f"low_stock:{level.pk}:{level.low_alerts}",
+            at=now,
+            data={**values, "url": url},
+        )
+    )
+    subject, body = render()
+    transaction.on_commit(lambda: mail_admins(subject, body, fail_silently=True))
 
 
 def returns_overdue_notify(*, now: datetime | None = None) -> int:
@@ -852,31 +976,180 @@ def exchange_advance(
 
 
 def exchange_clock_check(*, now: datetime | None = None) -> int:
-    """Write one timeline warning at 75 % of the 72 working hours and one breach, per order."""
+    """Run the exchange-repair clocks; return how many warnings and breaches fired.
+
+    At 75 % of the 72 working hours: one internal timeline warning and an ``sla_warning``
+    notice to the case's assignee (else team lead, else regional supervisor). At 72 working
+    hours: one breach entry and an escalation of the case, as the SLA engine records them (an
+    ``Escalation`` one level above the case's highest, an ``escalated`` timeline entry, an
+    ``escalation`` notice to the supervisor of the case's region and an outbox event). Each
+    fires once per order, also when several workers run this at the same time: the flag is
+    claimed by a conditional UPDATE and the escalation is a one-to-one of the order.
+    """
     now = now or clock.now()
     written = 0
     open_orders = ExchangeRepair.objects.exclude(status=ExchangeStatus.SHIPPED_BACK)
-    for field, limit, message in (
-        ("warned", "warn_at", _("%(number)s: 75%% of the 72 working hours used (due %(due)s)")),
-        ("breached", "due_at", _("%(number)s: overdue, 72 working hours passed (due %(due)s)")),
-    ):
+    for field, limit in (("warned", "warn_at"), ("breached", "due_at")):
         for pk in list(
             open_orders.filter(**{field: False, f"{limit}__lte": now}).values_list("pk", flat=True)
         ):
             with transaction.atomic():
-                claimed = ExchangeRepair.objects.filter(pk=pk, **{field: False}).update(
-                    **{field: True}
+                claimed = (
+                    ExchangeRepair.objects.exclude(status=ExchangeStatus.SHIPPED_BACK)
+                    .filter(pk=pk, **{field: False})
+                    .update(**{field: True})
                 )
                 if not claimed:
                     continue
-                o = ExchangeRepair.objects.select_related("case").get(pk=pk)
-                record_event(
-                    o.case,
-                    CaseEventKind.SLA,
-                    by=None,
-                    is_public=False,
-                    field="exchange_repair",
-                    new_value=message % {"number": o.number, "due": o.due_at.isoformat()},
-                )
+                o = ExchangeRepair.objects.select_related("case", "part", "depot").get(pk=pk)
+                if field == "warned":
+                    _exchange_warn(o, now)
+                else:
+                    _exchange_breach(o, now)
                 written += 1
     return written
+
+
+def _exchange_warn(o: ExchangeRepair, now: datetime) -> None:
+    from aftersales.notifications.models import NotificationKind
+    from aftersales.notifications.services import (
+        event_emit,
+        notifications_build,
+        notifications_save,
+    )
+    from aftersales.sla.choices import EscalationRecipient
+    from aftersales.sla.services.escalation import escalation_recipients
+
+    case = o.case
+    record_event(
+        case,
+        CaseEventKind.SLA,
+        by=None,
+        at=now,
+        is_public=False,
+        field="exchange_repair",
+        new_value=_("%(number)s: 75%% of the 72 working hours used (due %(due)s)")
+        % {"number": o.number, "due": o.due_at.isoformat()},
+    )
+    people: list[Any] = []
+    for kinds in (
+        [EscalationRecipient.ASSIGNEE],
+        [EscalationRecipient.TEAM_LEAD],
+        [EscalationRecipient.REGIONAL_SUPERVISOR],
+    ):
+        people = escalation_recipients(case, kinds)
+        if people:
+            break
+    due = _local_minute(o.due_at)
+    notifications_save(
+        notifications_build(
+            recipients=people,
+            kind=NotificationKind.SLA_WARNING,
+            case=case,
+            at=now,
+            dedupe_key=f"exchange_warning:{o.number}",
+            data={"exchange_repair": o.number, "due_at": o.due_at.isoformat()},
+            render=lambda: (
+                _("Case %(number)s: exchange repair %(order)s due at %(due)s")
+                % {"number": case.number, "order": o.number, "due": due},
+                case.summary,
+            ),
+        )
+    )
+    event_emit(
+        kind=NotificationKind.SLA_WARNING,
+        case=case,
+        at=now,
+        dedupe_key=f"exchange_warning:{o.number}",
+        data={"exchange_repair": o.number, "due_at": o.due_at.isoformat()},
+    )
+
+
+def _local_minute(value: datetime) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _exchange_breach(o: ExchangeRepair, now: datetime) -> None:
+    from aftersales.cases.models import Case
+    from aftersales.notifications.models import NotificationKind
+    from aftersales.notifications.services import (
+        event_emit,
+        notifications_build,
+        notifications_save,
+    )
+    from aftersales.sla.choices import EscalationRecipient
+    from aftersales.sla.models import Escalation
+    from aftersales.sla.services.escalation import escalation_recipients, service_directors
+
+    # The case row lock orders this escalation's level after any manual one in progress.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer__region__supervisor", "site__region__supervisor")
+        .get(pk=o.case_id)
+    )
+    due = o.due_at.isoformat()
+    record_event(
+        case,
+        CaseEventKind.SLA,
+        by=None,
+        at=now,
+        is_public=False,
+        field="exchange_repair",
+        new_value=_("%(number)s: overdue, 72 working hours passed (due %(due)s)")
+        % {"number": o.number, "due": due},
+    )
+    people = escalation_recipients(case, [EscalationRecipient.REGIONAL_SUPERVISOR])
+    if not people:
+        people = service_directors()
+    level = max((e.level for e in Escalation.objects.filter(case=case)), default=0) + 1
+    reason = _("Exchange repair %(number)s not completed within 72 working hours (due %(due)s)") % {
+        "number": o.number,
+        "due": _local_minute(o.due_at),
+    }
+    escalation = Escalation.objects.create(
+        case=case,
+        level=level,
+        reason=reason,
+        actor=None,
+        at=now,
+        recipients=[p.username for p in people],
+    )
+    ExchangeRepair.objects.filter(pk=o.pk).update(escalation=escalation)
+    record_event(
+        case,
+        CaseEventKind.ESCALATED,
+        by=None,
+        at=now,
+        note=reason,
+        is_public=False,
+        data={
+            "level": level,
+            "recipients": escalation.recipients,
+            "exchange_repair": o.number,
+        },
+    )
+    data = {"level": level, "exchange_repair": o.number, "due_at": due}
+    notifications_save(
+        notifications_build(
+            recipients=people,
+            kind=NotificationKind.ESCALATION,
+            case=case,
+            at=now,
+            dedupe_key=f"escalation:{escalation.pk}",
+            data=data,
+            render=lambda: (
+                _("Case %(number)s escalated to level %(level)d: exchange repair %(order)s overdue")
+                % {"number": case.number, "level": level, "order": o.number},
+                case.summary,
+            ),
+        )
+    )
+    event_emit(
+        kind=NotificationKind.ESCALATION,
+        case=case,
+        at=now,
+        dedupe_key=f"escalation:{escalation.pk}",
+        data={**data, "reason": reason},
+    )

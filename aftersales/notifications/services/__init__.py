@@ -20,6 +20,7 @@ from aftersales.notifications.services.events import (
     events_save,
     is_replay,
     part_return_overdue,
+    part_return_reminder,
     part_shipped,
 )
 from aftersales.notifications.services.fanout import (
@@ -56,6 +57,7 @@ __all__ = [
     "notifications_deliver",
     "notifications_save",
     "part_return_overdue",
+    "part_return_reminder",
     "part_shipped",
     "preferences_set",
     "retry_delay",

@@ -1,9 +1,10 @@
 """Emit events into the outbox: one small row per event, in the caller's transaction.
 
 The case and SLA services call the ``case_*`` hooks and ``event_build``/``events_save``; the
-field-service and spare-parts features call ``engineer_dispatched``, ``part_shipped`` and
-``part_return_overdue``. Nothing is sent here: the delivery task fans each row out later, so a
-request never waits for a mail server, and a rolled-back transaction leaves no event behind.
+field-service and spare-parts features call ``engineer_dispatched``, ``part_shipped``,
+``part_return_reminder`` and ``part_return_overdue``. Nothing is sent here: the delivery task
+fans each row out later, so a request never waits for a mail server, and a rolled-back
+transaction leaves no event behind.
 """
 
 from __future__ import annotations
@@ -295,6 +296,31 @@ def part_return_overdue(
         actor=by,
         at=at,
         dedupe_key=f"part_return_overdue:{dedupe_key}",
+        data={
+            "part_name": part_name,
+            "part_number": part_number,
+            "return_due": return_due.isoformat() if return_due else None,
+        },
+    )
+
+
+def part_return_reminder(
+    *,
+    case: Any,
+    part_name: str,
+    dedupe_key: str,
+    part_number: str = "",
+    return_due: datetime | None = None,
+    by: Any = None,
+    at: datetime | None = None,
+) -> None:
+    """Remind the customer, before it is due, to send the faulty part back by ``return_due``."""
+    event_emit(
+        kind=EventKind.PART_RETURN_REMINDER,
+        case=case,
+        actor=by,
+        at=at,
+        dedupe_key=f"part_return_reminder:{dedupe_key}",
         data={
             "part_name": part_name,
             "part_number": part_number,
