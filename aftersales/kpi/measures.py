@@ -17,6 +17,10 @@ met clock), so a pause or a holiday never counts.
 - complaints per 100 cases: cohort cases of type complaint per 100 cohort cases.
 - repeat faults: serial numbers with two or more fault cases in the cohort.
 - backlog (not a cohort measure): open cases now, by age.
+- spare parts (not cohort measures; see ``parts_summary``): part return compliance (advance
+  replacements due back in the period returned by ``return_due``), exchange-repair on-time rate
+  (orders decided in the period, shipped back within ``due_at``) and spare-part consumption
+  (ledger shipments and parts used, per part, product and region).
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from aftersales.cases.models import Case
 from aftersales.cases.transitions import OPEN
+from aftersales.core import clock
 
 SLICES = {
     "region": "customer__region__code",
@@ -322,3 +327,201 @@ def by_dimension(cases: QuerySet[Case], dimension: str, *, limit: int = 20) -> l
         }
         for r in rows
     ]
+
+
+# --- Spare parts: part returns, exchange repairs, consumption ---------------------------------
+# These are not case-cohort measures: each counts the parts records whose own deadline or ledger
+# time falls in the period. Slices other than the period filter through the order's case
+# (the same case fields as above); consumption's region is the depot's region.
+
+CONSUMPTION_KINDS = ("shipment", "use")
+
+
+def _case_slices(qs: QuerySet[Any], slices: dict[str, str] | None, prefix: str) -> QuerySet[Any]:
+    for name, value in (slices or {}).items():
+        if value:
+            qs = qs.filter(**{f"{prefix}{SLICES[name]}": value})
+    return qs
+
+
+def part_return_measures(
+    *,
+    period: Period,
+    slices: dict[str, str] | None = None,
+    now: datetime | None = None,
+    late_limit: int = 20,
+) -> dict[str, Any]:
+    """Return part return compliance: advance replacements whose faulty part came back by
+    ``return_due``, among the replacements due back in ``period``.
+
+    - The population is the replacements whose ``return_due`` (the closing time of the 10th depot
+      working day after delivery, so holidays never count) falls in the period. A replacement
+      not delivered yet has no deadline and is not due.
+    - Cancelled replacements never count (nothing reached the customer).
+    - ``on_time``: received at or before ``return_due``; ``late``: received after it;
+      ``overdue``: not received and ``return_due`` has passed; ``pending``: not received and not
+      due yet. A pending one is undecided and left out until its deadline passes.
+    - ``due`` = on_time + late + overdue; ``compliance`` = on_time / due.
+    - ``late_orders`` lists the late and overdue ones (number, case, due) behind the rate.
+    """
+    from aftersales.parts.models import Replacement
+
+    now = now or clock.now()
+    start, end = period.bounds()
+    due_back = _case_slices(
+        Replacement.objects.exclude(status="cancelled").filter(
+            return_due__gte=start, return_due__lt=end
+        ),
+        slices,
+        "case__",
+    )
+    missed = Q(returned_at__gt=F("return_due")) | Q(returned_at__isnull=True, return_due__lt=now)
+    totals = due_back.aggregate(
+        on_time=Count("id", filter=Q(returned_at__lte=F("return_due"))),
+        late=Count("id", filter=Q(returned_at__gt=F("return_due"))),
+        overdue=Count("id", filter=Q(returned_at__isnull=True, return_due__lt=now)),
+        pending=Count("id", filter=Q(returned_at__isnull=True, return_due__gte=now)),
+    )
+    due = totals["on_time"] + totals["late"] + totals["overdue"]
+    late_orders = [
+        {
+            "number": number,
+            "case": case_number,
+            "return_due": return_due.isoformat(),
+            "returned_at": returned_at.isoformat() if returned_at else None,
+        }
+        for number, case_number, return_due, returned_at in due_back.filter(missed)
+        .order_by("return_due", "number")
+        .values_list("number", "case__number", "return_due", "returned_at")[:late_limit]
+    ]
+    return {
+        **totals,
+        "due": due,
+        "compliance": _rate(totals["on_time"], due),
+        "late_orders": late_orders,
+    }
+
+
+def exchange_repair_measures(
+    *,
+    period: Period,
+    slices: dict[str, str] | None = None,
+    now: datetime | None = None,
+    late_limit: int = 20,
+) -> dict[str, Any]:
+    """Return the exchange-repair on-time rate: orders shipped back within ``due_at`` (72
+    working hours on the depot calendar after receipt) among the orders decided in ``period``.
+
+    An order is decided once: on time when it is completed at or before ``due_at`` (exactly at
+    ``due_at`` is on time), counted in the period of its ``completed_at``; late when ``due_at``
+    passed first, counted in the period of its ``due_at`` whether it is still open or was
+    completed later. An open order not due yet is not counted. ``decided`` = on_time + late;
+    ``on_time_rate`` = on_time / decided; ``late_orders`` lists the late ones.
+    """
+    from aftersales.parts.models import ExchangeRepair
+
+    now = now or clock.now()
+    start, end = period.bounds()
+    orders = _case_slices(ExchangeRepair.objects.all(), slices, "case__")
+    on_time = orders.filter(
+        completed_at__gte=start, completed_at__lt=end, completed_at__lte=F("due_at")
+    )
+    late = orders.filter(due_at__gte=start, due_at__lt=min(end, now)).filter(
+        Q(completed_at__isnull=True) | Q(completed_at__gt=F("due_at"))
+    )
+    n_on_time, n_late = on_time.count(), late.count()
+    late_orders = [
+        {
+            "number": number,
+            "case": case_number,
+            "due_at": due_at.isoformat(),
+            "completed_at": completed_at.isoformat() if completed_at else None,
+        }
+        for number, case_number, due_at, completed_at in late.order_by(
+            "due_at", "number"
+        ).values_list("number", "case__number", "due_at", "completed_at")[:late_limit]
+    ]
+    return {
+        "decided": n_on_time + n_late,
+        "on_time": n_on_time,
+        "late": n_late,
+        "open_late": late.filter(completed_at__isnull=True).count(),
+        "on_time_rate": _rate(n_on_time, n_on_time + n_late),
+        "late_orders": late_orders,
+    }
+
+
+def part_consumption(
+    *, period: Period, slices: dict[str, str] | None = None, limit: int = 50
+) -> dict[str, Any]:
+    """Return spare-part consumption: units that left stock for customers in ``period``.
+
+    Counted from the parts ledger (``StockMovement``): shipments (advance replacements, or a
+    clerk's shipment out of good stock) and parts used in exchange repairs, by the movement's
+    ``at``. Reservations, releases, deliveries, returns, transfers, repairs, scrap and
+    corrections are not consumption. The region is the depot's region (where the stock was
+    drawn); the product is the one of the case's unit, found through the replacement or
+    exchange repair named in the movement's ``reference`` ("" when none). A ``region`` slice
+    filters by the depot's region; any other slice by the order's case (movements without a
+    case then drop out). Returns the total and the quantities ``by_part``, ``by_product`` and
+    ``by_region`` (largest first, at most ``limit`` rows each).
+    """
+    from aftersales.parts.models import ExchangeRepair, Replacement, StockMovement
+
+    start, end = period.bounds()
+    moves = StockMovement.objects.filter(kind__in=CONSUMPTION_KINDS, at__gte=start, at__lt=end)
+    slices = {k: v for k, v in (slices or {}).items() if v}
+    if slices.get("region"):
+        moves = moves.filter(depot__region__code=slices.pop("region"))
+    rows = list(
+        moves.values_list("part__part_number", "part__name", "depot__region__code", "reference")
+        .annotate(quantity=Sum("quantity"))
+        .order_by()
+    )
+    references = {r[3] for r in rows if r[3]}
+    case_of: dict[str, int] = dict(
+        Replacement.objects.filter(number__in=references).values_list("number", "case_id")
+    )
+    case_of.update(
+        ExchangeRepair.objects.filter(number__in=references).values_list("number", "case_id")
+    )
+    cases = Case.objects.filter(pk__in=set(case_of.values()))
+    if slices:
+        cases = _case_slices(cases, slices, "")
+    product_of = dict(cases.values_list("pk", "asset__product__code"))
+    by_part: dict[tuple[str, str], int] = {}
+    by_product: dict[str, int] = {}
+    by_region: dict[str, int] = {}
+    total = 0
+    for part_number, name, region, reference, quantity in rows:
+        case_id = case_of.get(reference)
+        if slices and case_id not in product_of:
+            continue
+        product = (product_of.get(case_id) or "") if case_id else ""
+        by_part[(part_number, name)] = by_part.get((part_number, name), 0) + quantity
+        by_product[product] = by_product.get(product, 0) + quantity
+        by_region[region or ""] = by_region.get(region or "", 0) + quantity
+        total += quantity
+
+    def ranked(counts: dict[Any, int]) -> list[tuple[Any, int]]:
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    return {
+        "total": total,
+        "by_part": [
+            {"part": number, "name": name, "quantity": q} for (number, name), q in ranked(by_part)
+        ],
+        "by_product": [{"product": p, "quantity": q} for p, q in ranked(by_product)],
+        "by_region": [{"region": r, "quantity": q} for r, q in ranked(by_region)],
+    }
+
+
+def parts_summary(
+    *, period: Period, slices: dict[str, str] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Return the three spare-parts measures of ``period`` (see each function)."""
+    return {
+        "part_returns": part_return_measures(period=period, slices=slices, now=now),
+        "exchange_repairs": exchange_repair_measures(period=period, slices=slices, now=now),
+        "consumption": part_consumption(period=period, slices=slices),
+    }
