@@ -22,6 +22,9 @@ class EventKind(models.TextChoices):
     PART_SHIPPED = "part_shipped", _("Spare part shipped")
     PART_RETURN_OVERDUE = "part_return_overdue", _("Faulty part return overdue")
     PART_RETURN_REMINDER = "part_return_reminder", _("Faulty part due back soon")
+    # Sent by the surveys app itself (one invitation and one reminder per survey), never an
+    # outbox row; listed so that contacts choose its channels like any other event.
+    SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey invitation")
     # For staff.
     SLA_WARNING = "sla_warning", _("Service-level warning")
     SLA_BREACH = "sla_breach", _("Service-level breach")
@@ -41,6 +44,7 @@ CUSTOMER_EVENTS: tuple[str, ...] = (
     EventKind.PART_SHIPPED,
     EventKind.PART_RETURN_OVERDUE,
     EventKind.PART_RETURN_REMINDER,
+    EventKind.SURVEY_INVITATION,
 )
 STAFF_EVENTS: tuple[str, ...] = (
     EventKind.SLA_WARNING,
@@ -75,6 +79,7 @@ DEFAULT_CHANNELS: dict[str, frozenset[str]] = {
     EventKind.PART_SHIPPED: frozenset({Channel.EMAIL, Channel.SMS}),
     EventKind.PART_RETURN_OVERDUE: frozenset({Channel.EMAIL}),
     EventKind.PART_RETURN_REMINDER: frozenset({Channel.EMAIL}),
+    EventKind.SURVEY_INVITATION: frozenset({Channel.EMAIL, Channel.SMS}),
     EventKind.SLA_WARNING: frozenset({Channel.EMAIL}),
     EventKind.SLA_BREACH: frozenset({Channel.EMAIL, Channel.SMS}),
     EventKind.ESCALATION: frozenset({Channel.EMAIL, Channel.SMS}),

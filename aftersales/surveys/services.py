@@ -4,6 +4,7 @@ low-score follow-ups and campaigns."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from aftersales.cases.choices import CaseEventKind, CaseStatus
 from aftersales.cases.services import ensure_can_view, record_event
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotAllowed, ValidationFailed
+from aftersales.notifications.choices import EventKind
 from aftersales.surveys.models import (
     Answer,
     Campaign,
@@ -87,9 +89,119 @@ def survey_url(survey: Survey) -> str:
     return f"{base}/surveys/{survey.token}/"
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """Who reads a survey's invitation and how: the contact's portal account (when one has the
+    contact's e-mail address at the same customer), the channels their preferences (else their
+    organisation's, else the shipped default) choose for survey invitations, language and zone."""
+
+    account: Any
+    channels: frozenset[str]
+    language: str
+    zone: Any
+    phone: str
+
+
+def _reader(survey: Survey) -> _Reader:
+    from aftersales.accounts.choices import UserRole
+    from aftersales.accounts.models import User
+    from aftersales.notifications.selectors import preference_book, user_language, user_zone
+
+    contact = survey.contact
+    account = None
+    if contact is not None and contact.email:
+        account = (
+            User.objects.filter(
+                role=UserRole.CUSTOMER_CONTACT,
+                is_active=True,
+                customer_id=survey.customer_id,
+                email__iexact=contact.email,
+            )
+            .order_by("pk")
+            .first()
+        )
+    book = preference_book(
+        user_ids={account.pk} if account is not None else set(),
+        customer_ids={survey.customer_id},
+    )
+    channels = book.channels(
+        EventKind.SURVEY_INVITATION, user=account, customer_id=survey.customer_id
+    )
+    if account is not None:
+        language, zone = user_language(account), user_zone(account)
+    else:
+        language, zone = book.customer_language(survey.customer_id), user_zone(None)
+    mobile = (contact.mobile if contact is not None else "") or (
+        account.phone if account is not None else ""
+    )
+    return _Reader(
+        account=account,
+        channels=channels,
+        language=language,
+        zone=zone,
+        phone="".join((mobile or "").split()),
+    )
+
+
+def _queue_sms(survey: Survey, *, reminder: bool, now: Any) -> None:
+    """Queue the invitation (or the reminder) as an SMS in the notifications delivery log.
+
+    Called in the transaction that creates the survey (or marks it reminded): the delivery task
+    sends it with its retries, and the dedupe key — one per survey, step and channel — makes a
+    second call a no-op, so a case gets exactly one invitation and one reminder by SMS. Nothing
+    is queued when the reader's preferences leave SMS out; a missing mobile number is recorded
+    as a skipped delivery (visible in the delivery log), as the notifications app does.
+    """
+    from aftersales.notifications.choices import Channel, DeliveryStatus
+    from aftersales.notifications.models import Delivery
+    from aftersales.notifications.services.rendering import render_sms
+
+    reader = _reader(survey)
+    if Channel.SMS not in reader.channels:
+        return
+    step = "reminder" if reminder else "invitation"
+    common: dict[str, Any] = {
+        "kind": EventKind.SURVEY_INVITATION,
+        "case": survey.case if survey.case_id else None,
+        "channel": Channel.SMS,
+        "user": reader.account,
+        "contact": survey.contact,
+        "language": reader.language,
+        "dedupe_key": f"survey:{survey.pk}:{step}:sms",
+        "created_at": now,
+    }
+    if not reader.phone:
+        delivery = Delivery(
+            **common,
+            address="",
+            status=DeliveryStatus.SKIPPED,
+            last_error=str(_("No mobile number on file.")),
+        )
+    else:
+        context = {
+            "survey": survey,
+            "reminder": reminder,
+            "number": survey.case.number if survey.case_id else "",
+            "customer_name": survey.customer.name,
+            "survey_url": survey_url(survey),
+            "expires_at": survey.expires_at,
+        }
+        text = render_sms("survey_invitation", context, language=reader.language, zone=reader.zone)
+        delivery = Delivery(**common, address=reader.phone, body=text, next_attempt_at=now)
+    Delivery.objects.bulk_create([delivery], ignore_conflicts=True)
+
+
 def _send_invitation(survey_id: int, *, reminder: bool) -> None:
-    survey = Survey.objects.select_related("customer", "case").filter(pk=survey_id).first()
+    """E-mail the invitation (or the reminder) now, unless the reader chose no e-mail for
+    survey invitations. Runs after the commit that created (or reminded) the survey."""
+    survey = (
+        Survey.objects.select_related("customer", "case", "contact").filter(pk=survey_id).first()
+    )
     if survey is None or not survey.email or survey.status != Survey.Status.INVITED:
+        return
+    from aftersales.notifications.choices import Channel
+
+    if Channel.EMAIL not in _reader(survey).channels:
         return
     about = f"[{survey.case.number}] " if survey.case_id else ""
     subject = (
@@ -126,7 +238,8 @@ def _new_survey(**fields: Any) -> Survey:
 
 def surveys_invite_resolved(*, now: Any = None, within_days: int = 7) -> int:
     """Invite the customer of every case resolved in the last ``within_days`` days that has no
-    survey yet (the case's contact by e-mail; portal users also see it on the case page).
+    survey yet: the case's contact by e-mail and, when they have a mobile number and their
+    notification preferences allow it, by SMS; portal users also see it on the case page.
 
     Exactly one survey per case: the case is unique on the survey, so a second run (or a second
     worker) writes nothing more.
@@ -160,6 +273,7 @@ def surveys_invite_resolved(*, now: Any = None, within_days: int = 7) -> int:
                 engineers = {case.assignee_id} if case.assignee_id else set()
                 engineers |= set(case.visits.values_list("engineer_id", flat=True))
                 survey.engineers.set([e for e in engineers if e])
+                _queue_sms(survey, reminder=False, now=survey.sent_at)
                 survey_id = survey.pk
                 transaction.on_commit(lambda sid=survey_id: _send_invitation(sid, reminder=False))
         except IntegrityError:  # another worker invited this case first
@@ -169,7 +283,8 @@ def surveys_invite_resolved(*, now: Any = None, within_days: int = 7) -> int:
 
 
 def surveys_remind_and_expire(*, now: Any = None) -> tuple[int, int]:
-    """Remind once after ``SURVEYS_REMIND_AFTER_DAYS``; expire unanswered surveys."""
+    """Remind once after ``SURVEYS_REMIND_AFTER_DAYS`` (on the invitation's channels); expire
+    unanswered surveys."""
     now = now or clock.now()
     remind_after = timedelta(days=survey_settings()["remind_after_days"])
     expired = Survey.objects.filter(status=Survey.Status.INVITED, expires_at__lte=now).update(
@@ -182,9 +297,16 @@ def surveys_remind_and_expire(*, now: Any = None) -> tuple[int, int]:
     )
     reminded = 0
     for pk in due:
-        if Survey.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+        with transaction.atomic():
+            claimed = Survey.objects.filter(
+                pk=pk, status=Survey.Status.INVITED, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if not claimed:
+                continue  # another worker reminded it first
+            survey = Survey.objects.select_related("customer", "case", "contact").get(pk=pk)
+            _queue_sms(survey, reminder=True, now=now)
             transaction.on_commit(lambda sid=pk: _send_invitation(sid, reminder=True))
-            reminded += 1
+        reminded += 1
     return reminded, expired
 
 
@@ -317,6 +439,7 @@ def campaign_launch(
             contact=contact,
             email=contact.email if contact else "",
         )
+        _queue_sms(survey, reminder=False, now=survey.sent_at)
         transaction.on_commit(lambda sid=survey.pk: _send_invitation(sid, reminder=False))
     return campaign
 
