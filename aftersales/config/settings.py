@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "aftersales.training",
     "aftersales.knowledge",
     "aftersales.kpi",
+    "aftersales.exports",
     "aftersales.surveys",
     "aftersales.console",
     "aftersales.portal",
@@ -339,8 +340,21 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.kpi.tasks.report_schedules_task", 3600),
     ("aftersales.parts.tasks.returns_overdue_task", 3600),
     ("aftersales.parts.tasks.exchange_clock_task", 300),
+    ("aftersales.exports.tasks.exports_sweep_task", 60),
 ]
 AFTERSALES_SCHEDULER_ENABLED = env.bool("AFTERSALES_SCHEDULER_ENABLED", default=True)
+
+# --- Background exports (aftersales.exports) ---------------------------------------------------
+# A report export of more rows than this runs in the background (progress on /exports/).
+EXPORTS_INLINE_MAX_ROWS = env.int("EXPORTS_INLINE_MAX_ROWS", default=5000)
+# Finished export files are deleted this many days after they were made.
+EXPORTS_KEEP_DAYS = env.int("EXPORTS_KEEP_DAYS", default=7)
+# A running export saves its progress at most this often (seconds).
+EXPORTS_PROGRESS_SECONDS = env.float("EXPORTS_PROGRESS_SECONDS", default=1.0)
+# A job still queued after this many seconds is run by the periodic sweep; one running for more
+# than EXPORTS_STALE_HOURS is marked failed.
+EXPORTS_REQUEUE_SECONDS = env.int("EXPORTS_REQUEUE_SECONDS", default=60)
+EXPORTS_STALE_HOURS = env.int("EXPORTS_STALE_HOURS", default=6)
 
 # --- E-mail intake (aftersales.mailin) ----------------------------------------------------------
 # A message larger than this is kept in quarantine (an administrator may release it).

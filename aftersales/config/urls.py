@@ -28,6 +28,7 @@ urlpatterns = [
     path("kb/", include("aftersales.knowledge.urls")),
     path("surveys/", include("aftersales.surveys.urls")),
     path("kpi/", include("aftersales.kpi.urls")),
+    path("exports/", include("aftersales.exports.urls")),
     path("files/<int:attachment_id>/", file_views.download, name="file-download"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from urllib.parse import urlencode
 
@@ -14,10 +12,13 @@ from django.utils.translation import gettext as _
 
 from aftersales.console.views import staff_required
 from aftersales.core import clock
+from aftersales.exports.views import respond as export_respond
+from aftersales.kpi import exports as kpi_exports
 from aftersales.kpi import measures, scorecards
 
 # Slices the console's case list filters by the same name.
 LINKABLE = {"region", "team", "customer", "severity", "case_type", "channel"}
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _period(request: HttpRequest) -> measures.Period:
@@ -40,6 +41,11 @@ def _period(request: HttpRequest) -> measures.Period:
 def dashboard(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     slices = {k: request.GET.get(k, "") for k in measures.SLICES if request.GET.get(k)}
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        return export_respond(
+            request, report="kpi.cases", params=kpi_exports.params_of(period, slices), fmt=fmt
+        )
     start, end = period.bounds()
     query = {
         "queue": "all",
@@ -66,6 +72,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "heat": _heat_rows(measures.sla_heat_map(measures.cohort(period=period, slices=slices))),
         "trend": _trend_svg(measures.weekly_trend(period=period, slices=slices)),
         "backlog": measures.backlog(now=clock.now()),
+        "parts": measures.parts_summary(period=period, slices=slices),
+        "export_query": urlencode(kpi_exports.params_of(period, slices)),
     }
     return render(request, "kpi/dashboard.html", context)
 
@@ -73,44 +81,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_required
 def scorecards_page(request: HttpRequest) -> HttpResponse:
     period = _period(request)
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        return export_respond(
+            request, report="kpi.scorecards", params=kpi_exports.params_of(period), fmt=fmt
+        )
     cards = [
         scorecards.scorecard(engineer=e, period=period)
         for e in scorecards.engineers_visible_to(request.user)[:500]
     ]
-    fmt = request.GET.get("format")
-    header = [label for _key, label in scorecards.EXPORT_COLUMNS]
-    rows = scorecards.export_rows(cards)
-    name = f"scorecards-{period.first}-{period.last}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "scorecards"
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        weights = book.create_sheet("weights")
-        for key, value in scorecards.weights().items():
-            weights.append([key, value])
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
     return render(
         request,
         "kpi/scorecards.html",
@@ -122,28 +101,18 @@ def scorecards_page(request: HttpRequest) -> HttpResponse:
 def support(request: HttpRequest) -> HttpResponse:
     """The technical-support report (faults, root causes, repeat faults, requests by type)."""
     period = _period(request)
+    fmt = request.GET.get("format")
+    if fmt in EXPORT_FORMATS:
+        return export_respond(
+            request, report="kpi.support", params=kpi_exports.params_of(period), fmt=fmt
+        )
     report = measures.support_report(period=period)
-    if request.GET.get("format") == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["section", "key", "name", "count", "examples"])
-        for row in report["faults_by_product"]:
-            writer.writerow(["product", row["product"], row["name"], row["faults"], ""])
-        for row in report["root_causes"]:
-            writer.writerow(["cause", row["cause"], "", row["cases"], " ".join(row["examples"])])
-        for row in report["repeat_faults"]:
-            writer.writerow(["repeat", row["serial_number"], "", row["faults"], ""])
-        for row in report["requests_by_type"]:
-            numbers = " ".join(e["number"] for e in row["examples"])
-            writer.writerow(["request", row["case_type"], "", row["cases"], numbers])
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="support-{period.first}-{period.last}.csv"'
-        )
-        return response
-    return render(request, "kpi/support.html", {"nav": "kpi", "period": period, "report": report})
+    parts = measures.parts_summary(period=period)
+    return render(
+        request,
+        "kpi/support.html",
+        {"nav": "kpi", "period": period, "report": report, "parts": parts},
+    )
 
 
 def _heat_rows(heat: dict) -> dict:

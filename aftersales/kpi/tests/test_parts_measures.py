@@ -261,3 +261,27 @@ def test_spare_part_consumption_by_hand(parts_world, replacements, exchanges):
     assert part_consumption(period=september)["by_part"] == [
         {"part": "PSU-650W", "name": "电源模块 650W", "quantity": 1}
     ]
+
+
+def test_dashboard_and_support_report_show_the_parts_measures(
+    replacements, exchanges, client, admin_user
+):
+    from django.utils import translation
+
+    client.force_login(admin_user)
+    params = {"from": "2026-10-01", "to": "2026-10-31"}
+    with time_machine.travel(at("2026-11-20 12:00"), tick=False), translation.override("en"):
+        dashboard = client.get("/kpi/", params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        support = client.get("/kpi/support/", params).content.decode()
+        exported = client.get("/kpi/support/", {**params, "format": "csv"}).content
+    for page in (dashboard, support):
+        assert '<p data-measure="part_return_compliance">33 %' in page
+        assert '<p data-measure="exchange_on_time_rate">50 %' in page
+        assert '<p data-measure="part_consumption">7</p>' in page
+        # the numbers link to the cases behind the late ones
+        assert f'href="/console/cases/{replacements["overdue"].case.number}/"' in page
+    text = exported.decode("utf-8-sig")
+    assert "part_returns,compliance,,0.3333," in text
+    assert "exchange_repairs,on_time_rate,,0.5," in text
+    assert "consumption,total,,7," in text
+    assert "consumption_part,PSU-650W,电源模块 650W,5," in text
