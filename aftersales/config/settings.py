@@ -478,6 +478,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ExchangeRepairStatusEnum": "aftersales.parts.choices.ExchangeStatus",
         "StockMoveKindEnum": "aftersales.parts.choices.MoveKind",
         "StockConditionEnum": "aftersales.parts.choices.Condition",
+        "ReplenishmentStatusEnum": "aftersales.parts.choices.RequestStatus",
     }
 )
 

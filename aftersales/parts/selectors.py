@@ -6,7 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases.selectors import case_list_visible_to
@@ -18,6 +19,7 @@ from aftersales.parts.models import (
     MinimumLevel,
     Part,
     Replacement,
+    ReplenishmentRequest,
     Stock,
     StockMovement,
 )
@@ -49,22 +51,47 @@ def stock_table(*, depot: Depot | None = None) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+def minimum_levels(
+    *, depot: Depot | None = None, part: Part | None = None
+) -> QuerySet[MinimumLevel]:
+    """Minimum levels with the good stock on hand (``good``) next to each."""
+    good = Stock.objects.filter(
+        depot=OuterRef("depot_id"), part=OuterRef("part_id"), condition=Condition.GOOD
+    ).values("quantity")[:1]
+    qs = MinimumLevel.objects.select_related("depot", "part").annotate(
+        good=Coalesce(Subquery(good, output_field=IntegerField()), 0)
+    )
+    if depot is not None:
+        qs = qs.filter(depot=depot)
+    if part is not None:
+        qs = qs.filter(part=part)
+    return qs
+
+
+def low_stock_levels(*, depot: Depot | None = None) -> QuerySet[MinimumLevel]:
+    """Minimum levels whose good stock is below the minimum."""
+    return minimum_levels(depot=depot).filter(good__lt=F("minimum"))
+
+
 def low_stock() -> list[dict[str, Any]]:
     """Depot/part pairs whose good stock is below their minimum level."""
-    good = {
-        (s["depot_id"], s["part_id"]): s["quantity"]
-        for s in Stock.objects.filter(condition=Condition.GOOD).values(
-            "depot_id", "part_id", "quantity"
-        )
-    }
-    out = []
-    for m in MinimumLevel.objects.select_related("depot", "part").order_by(
-        "depot__code", "part__part_number"
-    ):
-        have = good.get((m.depot_id, m.part_id), 0)
-        if have < m.minimum:
-            out.append({"depot": m.depot, "part": m.part, "good": have, "minimum": m.minimum})
-    return out
+    return [
+        {"depot": m.depot, "part": m.part, "good": m.good, "minimum": m.minimum}
+        for m in low_stock_levels().order_by("depot__code", "part__part_number")
+    ]
+
+
+def replenishment_requests(
+    *, depot: Depot | None = None, part: Part | None = None, status: str = ""
+) -> QuerySet[ReplenishmentRequest]:
+    qs = ReplenishmentRequest.objects.select_related("depot", "part", "created_by")
+    if depot is not None:
+        qs = qs.filter(depot=depot)
+    if part is not None:
+        qs = qs.filter(part=part)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
 
 
 def movements(*, depot: Depot | None = None, part: Part | None = None) -> QuerySet[StockMovement]:
@@ -197,7 +224,7 @@ def overdue_returns(*, now: datetime | None = None) -> QuerySet[Replacement]:
 
 def open_exchanges() -> QuerySet[ExchangeRepair]:
     return (
-        ExchangeRepair.objects.select_related("case", "part", "depot")
+        ExchangeRepair.objects.select_related("case", "part", "depot", "escalation")
         .exclude(status=ExchangeStatus.SHIPPED_BACK)
         .order_by("due_at")
     )

@@ -762,7 +762,7 @@ def returns_remind(*, now: datetime | None = None) -> int:
                 by=None,
                 field="replacement",
                 value=_("%(number)s: reminder, please send the faulty %(part)s back by %(due)s")
-                % {"number": r.number, "part": r.part.name, "due": r.return_due.isoformat()},
+                % {"number": r.number, "part": r.part.name, "due": _local_iso(r.return_due)},
             )
             part_return_reminder(
                 case=r.case,
@@ -883,7 +883,7 @@ def returns_overdue_notify(*, now: datetime | None = None) -> int:
                 by=None,
                 field="replacement",
                 value=_("%(number)s: the faulty part is overdue (due %(due)s)")
-                % {"number": r.number, "due": r.return_due.isoformat()},
+                % {"number": r.number, "due": _local_iso(r.return_due)},
             )
             part_return_overdue(
                 case=r.case,
@@ -1029,7 +1029,7 @@ def _exchange_warn(o: ExchangeRepair, now: datetime) -> None:
         is_public=False,
         field="exchange_repair",
         new_value=_("%(number)s: 75%% of the 72 working hours used (due %(due)s)")
-        % {"number": o.number, "due": o.due_at.isoformat()},
+        % {"number": o.number, "due": _local_iso(o.due_at)},
     )
     people: list[Any] = []
     for kinds in (
@@ -1065,6 +1065,13 @@ def _exchange_warn(o: ExchangeRepair, now: datetime) -> None:
     )
 
 
+def _local_iso(value: datetime) -> str:
+    """``value`` in ISO 8601 in the server's zone (as the replacement steps write it)."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).isoformat()
+
+
 def _local_minute(value: datetime) -> str:
     from django.utils import timezone
 
@@ -1089,7 +1096,7 @@ def _exchange_breach(o: ExchangeRepair, now: datetime) -> None:
         .select_related("customer__region__supervisor", "site__region__supervisor")
         .get(pk=o.case_id)
     )
-    due = o.due_at.isoformat()
+    due = _local_iso(o.due_at)
     record_event(
         case,
         CaseEventKind.SLA,

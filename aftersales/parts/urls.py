@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.stock, name="stock"),
     path("movements/", views.movements, name="movements"),
     path("replacements/", views.replacements, name="replacements"),
+    path("minimums/", views.minimum_save, name="minimum-save"),
     path("replenishment/", views.replenishment_new, name="replenishment-new"),
     path("replenishment/<int:pk>/", views.replenishment_status, name="replenishment-status"),
     path("export/<str:what>.<str:fmt>", views.export, name="export"),

@@ -98,6 +98,28 @@ def replenishment_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required
+def minimum_save(request: HttpRequest) -> HttpResponse:
+    """Set (or change) the minimum good stock of a part at a depot; clerks only."""
+    depot = Depot.objects.filter(code=request.POST.get("depot", "")).first()
+    part = Part.objects.filter(part_number=request.POST.get("part_number", "").strip()).first()
+    try:
+        minimum = int(request.POST.get("minimum", ""))
+    except ValueError:
+        minimum = -1
+    if depot is None or part is None:
+        messages.error(request, _("Choose a depot and a part."))
+    else:
+        try:
+            services.minimum_set(by=request.user, depot=depot, part=part, minimum=minimum)
+        except DomainError as exc:
+            report_domain_error(request, exc)
+        else:
+            messages.success(request, _("Minimum saved."))
+    return redirect(reverse("parts:stock"))
+
+
+@require_POST
+@staff_required
 def replenishment_status(request: HttpRequest, pk: int) -> HttpResponse:
     req = ReplenishmentRequest.objects.filter(pk=pk).first()
     if req is None:

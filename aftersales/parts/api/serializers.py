@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from aftersales.parts.choices import Condition, ExchangeStatus, MoveKind
+from aftersales.parts.choices import Condition, ExchangeStatus, MoveKind, RequestStatus
 from aftersales.parts.models import (
     Depot,
     ExchangeRepair,
+    MinimumLevel,
     Part,
     Replacement,
+    ReplenishmentRequest,
     StockMovement,
 )
+from aftersales.parts.services import MAX_MINIMUM
 
 
 class DepotSerializer(serializers.ModelSerializer):
@@ -183,3 +186,61 @@ class PartUsedSerializer(serializers.Serializer):
 class ExchangeStatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ExchangeStatus.choices)
     parts_used = PartUsedSerializer(many=True, required=False, default=list)
+
+
+class MinimumLevelSerializer(serializers.ModelSerializer):
+    """A minimum level with the good stock on hand (``below``: good < minimum)."""
+
+    depot = serializers.CharField(source="depot.code", read_only=True)
+    part_number = serializers.CharField(source="part.part_number", read_only=True)
+    part_name = serializers.CharField(source="part.name", read_only=True)
+    good = serializers.IntegerField(read_only=True)
+    below = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MinimumLevel
+        fields = ["depot", "part_number", "part_name", "minimum", "good", "below", "low_since"]
+
+    def get_below(self, obj: MinimumLevel) -> bool:
+        return bool(obj.good < obj.minimum)
+
+
+class MinimumLevelInputSerializer(serializers.Serializer):
+    depot = serializers.CharField(max_length=40)
+    part_number = serializers.CharField(max_length=60)
+    minimum = serializers.IntegerField(min_value=0, max_value=MAX_MINIMUM)
+
+
+class MinimumLevelUpdateSerializer(serializers.Serializer):
+    minimum = serializers.IntegerField(min_value=0, max_value=MAX_MINIMUM)
+
+
+class ReplenishmentRequestSerializer(serializers.ModelSerializer):
+    depot = serializers.CharField(source="depot.code", read_only=True)
+    part_number = serializers.CharField(source="part.part_number", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReplenishmentRequest
+        fields = [
+            "id",
+            "depot",
+            "part_number",
+            "quantity",
+            "status",
+            "note",
+            "created_at",
+            "created_by",
+            "updated_at",
+        ]
+
+
+class ReplenishmentInputSerializer(serializers.Serializer):
+    depot = serializers.CharField(max_length=40)
+    part_number = serializers.CharField(max_length=60)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_MINIMUM)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReplenishmentStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RequestStatus.choices)

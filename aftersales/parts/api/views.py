@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,15 @@ from aftersales.core.errors import NotAllowed, ValidationFailed
 from aftersales.customers.models import Region
 from aftersales.parts import selectors, services
 from aftersales.parts.api import serializers as s
-from aftersales.parts.models import Depot, ExchangeRepair, Part, Replacement
+from aftersales.parts.choices import RequestStatus
+from aftersales.parts.models import (
+    Depot,
+    ExchangeRepair,
+    MinimumLevel,
+    Part,
+    Replacement,
+    ReplenishmentRequest,
+)
 
 
 def _staff_only(request: Request) -> None:
@@ -250,3 +259,228 @@ class ExchangeStatusView(APIView):
             by=request.user, order=o, status=data.validated_data["status"], parts_used=used
         )
         return Response(s.ExchangeSerializer(o).data)
+
+
+# --- Minimum levels, low stock and replenishment requests -----------------------------------------
+
+
+def _may_write(request: Request) -> None:
+    """Parts clerks and administrators change minimums and requests (403 otherwise)."""
+    _staff_only(request)
+    if not services.may_move_stock(request.user):
+        raise NotAllowed(_("Your role does not allow this."))
+
+
+def _filter_depot(request: Request) -> Depot | None:
+    code = request.query_params.get("depot", "")
+    return _depot(code) if code else None
+
+
+def _filter_part(request: Request) -> Part | None:
+    number = request.query_params.get("part_number", "")
+    return _part(number) if number else None
+
+
+class MinimumLevelsView(GenericAPIView):
+    """GET: minimum levels with good stock (``?depot=``, ``?part_number=``); POST: a new one."""
+
+    queryset = MinimumLevel.objects.none()  # for the schema; lists come from the selectors
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MinimumLevelSerializer
+    cursor_ordering = "id"
+
+    @extend_schema(
+        operation_id="minimum_levels_list",
+        parameters=[
+            OpenApiParameter("depot", str, description="A depot code."),
+            OpenApiParameter("part_number", str),
+        ],
+        responses=s.MinimumLevelSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        _staff_only(request)
+        qs = selectors.minimum_levels(depot=_filter_depot(request), part=_filter_part(request))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.MinimumLevelSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="minimum_levels_create",
+        request=s.MinimumLevelInputSerializer,
+        responses={201: s.MinimumLevelSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        _may_write(request)
+        data = s.MinimumLevelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        level = services.minimum_create(
+            by=request.user,
+            depot=_depot(v["depot"]),
+            part=_part(v["part_number"]),
+            minimum=v["minimum"],
+        )
+        level = selectors.minimum_levels().get(pk=level.pk)
+        return Response(s.MinimumLevelSerializer(level).data, status=status.HTTP_201_CREATED)
+
+
+class MinimumLevelView(GenericAPIView):
+    """GET, PATCH ``{minimum}`` or DELETE the minimum of one part at one depot."""
+
+    queryset = MinimumLevel.objects.none()  # for the schema; lists come from the selectors
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MinimumLevelSerializer
+
+    def _level(self, request: Request, depot: str, part_number: str) -> Any:
+        _staff_only(request)
+        level = (
+            selectors.minimum_levels()
+            .filter(depot__code=depot, part__part_number=part_number)
+            .first()
+        )
+        if level is None:
+            raise Http404
+        return level
+
+    @extend_schema(operation_id="minimum_level_retrieve", responses=s.MinimumLevelSerializer)
+    def get(self, request: Request, depot: str, part_number: str) -> Response:
+        return Response(s.MinimumLevelSerializer(self._level(request, depot, part_number)).data)
+
+    @extend_schema(
+        operation_id="minimum_level_update",
+        request=s.MinimumLevelUpdateSerializer,
+        responses=s.MinimumLevelSerializer,
+    )
+    def patch(self, request: Request, depot: str, part_number: str) -> Response:
+        level = self._level(request, depot, part_number)
+        _may_write(request)
+        data = s.MinimumLevelUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.minimum_set(
+            by=request.user,
+            depot=level.depot,
+            part=level.part,
+            minimum=data.validated_data["minimum"],
+        )
+        level = selectors.minimum_levels().get(pk=level.pk)
+        return Response(s.MinimumLevelSerializer(level).data)
+
+    @extend_schema(operation_id="minimum_level_destroy", responses={204: None})
+    def delete(self, request: Request, depot: str, part_number: str) -> Response:
+        level = self._level(request, depot, part_number)
+        _may_write(request)
+        services.minimum_delete(by=request.user, level=level)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LowStockView(GenericAPIView):
+    """GET: the minimum levels whose good stock is below the minimum (``?depot=``)."""
+
+    queryset = MinimumLevel.objects.none()  # for the schema; lists come from the selectors
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MinimumLevelSerializer
+    cursor_ordering = "id"
+
+    @extend_schema(
+        operation_id="low_stock_list",
+        parameters=[OpenApiParameter("depot", str, description="A depot code.")],
+        responses=s.MinimumLevelSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        _staff_only(request)
+        page = self.paginate_queryset(selectors.low_stock_levels(depot=_filter_depot(request)))
+        return self.get_paginated_response(s.MinimumLevelSerializer(page, many=True).data)
+
+
+class ReplenishmentRequestsView(GenericAPIView):
+    """GET: requests to the manufacturer, newest first (``?status=``, ``?depot=``,
+    ``?part_number=``); POST: a new request (status ``open``)."""
+
+    queryset = ReplenishmentRequest.objects.none()  # for the schema; lists come from the selectors
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ReplenishmentRequestSerializer
+
+    @extend_schema(
+        operation_id="replenishment_requests_list",
+        parameters=[
+            OpenApiParameter("status", str, enum=RequestStatus.values),
+            OpenApiParameter("depot", str, description="A depot code."),
+            OpenApiParameter("part_number", str),
+        ],
+        responses=s.ReplenishmentRequestSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        _staff_only(request)
+        wanted = request.query_params.get("status", "")
+        if wanted and wanted not in RequestStatus.values:
+            raise ValidationFailed(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(RequestStatus.values)},
+                field="status",
+            )
+        qs = selectors.replenishment_requests(
+            depot=_filter_depot(request), part=_filter_part(request), status=wanted
+        )
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.ReplenishmentRequestSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="replenishment_requests_create",
+        request=s.ReplenishmentInputSerializer,
+        responses={201: s.ReplenishmentRequestSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        _may_write(request)
+        data = s.ReplenishmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        req = services.replenishment_request(
+            by=request.user,
+            depot=_depot(v["depot"]),
+            part=_part(v["part_number"]),
+            quantity=v["quantity"],
+            note=v["note"],
+        )
+        return Response(s.ReplenishmentRequestSerializer(req).data, status=status.HTTP_201_CREATED)
+
+
+def _replenishment(request: Request, pk: int) -> ReplenishmentRequest:
+    _staff_only(request)
+    req = selectors.replenishment_requests().filter(pk=pk).first()
+    if req is None:
+        raise Http404
+    return req
+
+
+class ReplenishmentRequestView(GenericAPIView):
+    queryset = ReplenishmentRequest.objects.none()  # for the schema; lists come from the selectors
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ReplenishmentRequestSerializer
+
+    @extend_schema(
+        operation_id="replenishment_request_retrieve", responses=s.ReplenishmentRequestSerializer
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ReplenishmentRequestSerializer(_replenishment(request, pk)).data)
+
+
+class ReplenishmentStatusView(GenericAPIView):
+    """POST ``{status}``: open → ordered | cancelled, ordered → received | cancelled."""
+
+    queryset = ReplenishmentRequest.objects.none()  # for the schema; lists come from the selectors
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ReplenishmentRequestSerializer
+
+    @extend_schema(
+        operation_id="replenishment_request_status",
+        request=s.ReplenishmentStatusInputSerializer,
+        responses=s.ReplenishmentRequestSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        req = _replenishment(request, pk)
+        _may_write(request)
+        data = s.ReplenishmentStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        req = services.replenishment_set_status(
+            by=request.user, request=req, status=data.validated_data["status"]
+        )
+        req = selectors.replenishment_requests().get(pk=req.pk)
+        return Response(s.ReplenishmentRequestSerializer(req).data)

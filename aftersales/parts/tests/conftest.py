@@ -41,3 +41,7 @@ def receive(clerk):
         )
 
     return make
+
+
+# A real SMTP server on loopback (aiosmtpd), shared with the notification tests.
+from aftersales.notifications.tests.conftest import smtp  # noqa: E402, F401
