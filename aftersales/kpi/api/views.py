@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from aftersales.core import clock
 from aftersales.core.errors import NotAllowed, ValidationFailed
-from aftersales.kpi import measures, scorecards
+from aftersales.kpi import measures, rollups, scorecards
 
 
 class PeriodQuery(serializers.Serializer):
@@ -56,8 +56,9 @@ class SummaryView(APIView):
         if not getattr(request.user, "is_service_staff", False):
             raise NotAllowed("")
         period, slices = period_from(request)
-        body = measures.summary(period=period, slices=slices)
+        body = rollups.summary(period=period, slices=slices)
         body["backlog"] = measures.backlog(now=clock.now())
+        body["parts"] = measures.parts_summary(period=period, slices=slices)
         return Response(body)
 
 
