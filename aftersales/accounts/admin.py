@@ -1,9 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from aftersales.accounts import throttling, twofactor
 from aftersales.accounts.models import Team, User
 from aftersales.accounts.services import _sync_flags
+from aftersales.core.errors import DomainError
 
 
 @admin.register(User)
@@ -59,6 +62,40 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ("unlock_sign_in", "reset_two_factor")
+
+    @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
+    def unlock_sign_in(self, request, queryset):  # type: ignore[no-untyped-def]
+        for user in queryset:
+            throttling.unlock(username=user.username)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Sign-in unlocked for %(n)d user.", "Sign-in unlocked for %(n)d users.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reset two-factor sign-in (lost phone)"))
+    def reset_two_factor(self, request, queryset):  # type: ignore[no-untyped-def]
+        count = 0
+        for user in queryset:
+            try:
+                twofactor.disable(user=user, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+            else:
+                count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(n)d user; they set it up again at next sign-in.",
+                "Two-factor sign-in reset for %(n)d users; they set it up again at next sign-in.",
+                count,
+            )
+            % {"n": count},
+            messages.SUCCESS,
+        )
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         # The role decides admin access; keep the flags in step whatever was edited.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -63,6 +64,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "aftersales.core",
     "aftersales.accounts",
     "aftersales.customers",
@@ -99,10 +105,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when the session passed a two-factor code.
+    "django_otp.middleware.OTPMiddleware",
     "aftersales.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Administrators without a verified second factor go to the two-factor pages (when required).
+    "aftersales.accounts.middleware.TwoFactorRequiredMiddleware",
+    # Last: turns a refused sign-in of a locked-out username or address into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -166,6 +179,42 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks every sign-in (console, portal, admin, API session login) for a lock-out
+# before the model backend tries the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Sign-in throttling (django-axes, see docs/SECURITY.md) -------------------------------------
+# A username is locked after LOGIN_FAILURE_LIMIT failed sign-ins, a client address after
+# LOGIN_FAILURE_LIMIT_IP (higher: offices share one address), for LOGIN_LOCKOUT_MINUTES after the
+# last failure. Administrators unlock in the admin (users: "Unlock sign-in"; access attempts) or
+# with `aftersales axes_reset_username NAME` / `aftersales axes_reset_ip ADDRESS`.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_IP = env.int("LOGIN_FAILURE_LIMIT_IP", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the
+# client address is REMOTE_ADDR and a forged X-Forwarded-For header is ignored).
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+AXES_HANDLER = "aftersales.accounts.throttling.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aftersales.accounts.throttling.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_CLIENT_IP_CALLABLE = "aftersales.accounts.throttling.client_ip"
+AXES_VERBOSE = False
+
+# --- Two-factor sign-in (django-otp, TOTP apps and recovery codes) ------------------------------
+# Staff may turn on a second factor on /accounts/two-factor/. With TWO_FACTOR_REQUIRED_FOR_ADMINS
+# (on by default in production) administrators must enrol before they can do anything else.
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env.bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", default=not DEBUG)
+TWO_FACTOR_RECOVERY_CODES = 10
+# A password accepted for an account with a second factor waits this long for the code.
+TWO_FACTOR_PENDING_SECONDS = 300
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="aftersales")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -261,9 +310,35 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Security (production values switch on when DEBUG is off) -----------------------------------
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session lasts SESSION_COOKIE_AGE_HOURS from sign-in (default 12 hours: one working day).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE_HOURS", default=12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 # Sessions are read from the cache (Redis in production) before the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-CSRF_COOKIE_HTTPONLY = False
+# Pages carry the CSRF token in their forms and htmx headers; no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "aftersales.accounts.auth_views.csrf_failure"
+# Content-Security-Policy (django-csp): scripts and style sheets only from our own origin, no
+# inline or eval'd script; style attributes (bar widths) are the one inline thing allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

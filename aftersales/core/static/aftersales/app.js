@@ -62,4 +62,26 @@
     var input = box.querySelector("input");
     if (input) input.required = critical;
   });
+
+  // Selects marked data-autosubmit (the language switch) send their form when changed.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("select[data-autosubmit]") && field.form) field.form.submit();
+  });
+
+  // Chat forms: a 400 answer is the error text to show; after sending, clear the form.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.target.closest && event.target.closest("[data-chat-form]");
+    if (form && event.detail.xhr.status === 400) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target.closest && event.target.closest("[data-chat-form]");
+    if (!form || !event.detail.successful) return;
+    form.reset();
+    var error = form.querySelector(".chat-error");
+    if (error) error.textContent = "";
+  });
 })();
