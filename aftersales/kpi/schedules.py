@@ -59,6 +59,10 @@ def report_files(
     for target, row in summary["sla"]["targets"].items():
         sheet.append([f"sla.{target}.compliance", row["compliance"]])
     sheet.append(["satisfaction.average", summary["satisfaction"]["average"]])
+    parts = measures.parts_summary(period=period, slices=slices)
+    sheet.append(["part_returns.compliance", parts["part_returns"]["compliance"]])
+    sheet.append(["exchange_repairs.on_time_rate", parts["exchange_repairs"]["on_time_rate"]])
+    sheet.append(["part_consumption.total", parts["consumption"]["total"]])
     cards = book.create_sheet("scorecards")
     cards.append([label for _key, label in scorecards.EXPORT_COLUMNS])
     from aftersales.accounts.choices import UserRole

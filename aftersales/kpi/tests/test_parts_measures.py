@@ -285,3 +285,32 @@ def test_dashboard_and_support_report_show_the_parts_measures(
     assert "exchange_repairs,on_time_rate,,0.5," in text
     assert "consumption,total,,7," in text
     assert "consumption_part,PSU-650W,电源模块 650W,5," in text
+
+
+def test_api_summary_and_scheduled_report_carry_the_parts_measures(
+    replacements, exchanges, client_for, admin_user, mailoutbox
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from aftersales.kpi.models import ReportSchedule
+    from aftersales.kpi.schedules import schedules_send_due
+
+    with time_machine.travel(at("2026-11-20 12:00"), tick=False):
+        body = (
+            client_for(admin_user)
+            .get("/api/v1/kpi/summary/", {"from": "2026-10-01", "to": "2026-10-31"})
+            .json()
+        )
+    assert body["parts"]["part_returns"]["compliance"] == 0.3333
+    assert body["parts"]["exchange_repairs"]["on_time_rate"] == 0.5
+    assert body["parts"]["consumption"]["total"] == 7
+    ReportSchedule.objects.create(name="月度", frequency="monthly", recipients="boss@example.cn")
+    with time_machine.travel(at("2026-11-20 12:00"), tick=False):
+        assert schedules_send_due(now=at("2026-11-01 08:00")) == 1
+    book = load_workbook(io.BytesIO(mailoutbox[0].attachments[1][1]))
+    figures = {row[0].value: row[1].value for row in book["summary"].iter_rows()}
+    assert figures["part_returns.compliance"] == 0.3333
+    assert figures["exchange_repairs.on_time_rate"] == 0.5
+    assert figures["part_consumption.total"] == 7
