@@ -49,6 +49,30 @@ def test_replenishment_request_recorded_and_moved(client, clerk, stocked, part):
     assert req.status == "ordered"
 
 
+def test_clerk_sets_a_minimum_on_the_stock_page_and_agents_cannot(
+    client, clerk, agent, depot, part, receive
+):
+    from aftersales.parts.models import MinimumLevel
+
+    receive(depot, part, 2)
+    client.force_login(agent)
+    assert 'id="minimum-form"' not in client.get("/parts/").content.decode()
+    client.post("/parts/minimums/", {"depot": "SH01", "part_number": "PSU-650W", "minimum": "1"})
+    assert not MinimumLevel.objects.exists()
+    client.force_login(clerk)
+    assert 'id="minimum-form"' in client.get("/parts/").content.decode()
+    for bad in ("-1", "x", ""):
+        r = client.post(
+            "/parts/minimums/", {"depot": "SH01", "part_number": "PSU-650W", "minimum": bad}
+        )
+        assert r.status_code == 302
+    assert not MinimumLevel.objects.exists()
+    client.post("/parts/minimums/", {"depot": "SH01", "part_number": "PSU-650W", "minimum": "3"})
+    assert MinimumLevel.objects.get().minimum == 3
+    low = client.get("/parts/").content.decode().split('id="low-stock"')[1].split("</table>")[0]
+    assert "PSU-650W" in low
+
+
 def test_agents_cannot_request_replenishment(client, agent, stocked, part):
     client.force_login(agent)
     client.post(
