@@ -95,9 +95,11 @@ INSTALLED_APPS = [
     "aftersales.console",
     "aftersales.portal",
     "aftersales.demo",
+    "aftersales.ops",
 ]
 
 MIDDLEWARE = [
+    "aftersales.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "aftersales.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,13 +116,15 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Administrators without a verified second factor go to the two-factor pages (when required).
     "aftersales.accounts.middleware.TwoFactorRequiredMiddleware",
+    # A database that went away in a view answers 503 with Retry-After (aftersales.ops).
+    "aftersales.ops.middleware.DatabaseUnavailableMiddleware",
     # Last: turns a refused sign-in of a locked-out username or address into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
     # Production serves collected static files itself (runserver does it under DEBUG).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "aftersales.config.urls"
 WSGI_APPLICATION = "aftersales.config.wsgi.application"
@@ -352,14 +356,33 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logging ------------------------------------------------------------------------------------
+# LOG_FORMAT=json writes one JSON object per line (for a log shipper); the default is plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "aftersales.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Operations: probes and metrics --------------------------------------------------------------
+# /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when set (answering 404 otherwise).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Installation-wide figures (open cases, clocks by state) are recomputed at most this often.
+OPS_METRICS_CACHE_SECONDS = env.int("OPS_METRICS_CACHE_SECONDS", default=30)
+OPS_METRICS_QUEUES = env.list("OPS_METRICS_QUEUES", default=["celery"])
+# The Retry-After a client gets with a 503 while the database is away.
+OPS_RETRY_AFTER_SECONDS = env.int("OPS_RETRY_AFTER_SECONDS", default=5)
 
 # --- Application tunables -----------------------------------------------------------------------
 CASES_NUMBER_PREFIX = env.str("CASES_NUMBER_PREFIX", default="SR")
@@ -413,6 +436,7 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.dispatch.tasks.auto_dispatch_task", 60),
     ("aftersales.surveys.tasks.surveys_task", 300),
     ("aftersales.kpi.tasks.report_schedules_task", 3600),
+    ("aftersales.kpi.tasks.kpi_rollup_task", 60),
     ("aftersales.parts.tasks.returns_overdue_task", 3600),
     ("aftersales.parts.tasks.exchange_clock_task", 300),
     ("aftersales.exports.tasks.exports_sweep_task", 60),

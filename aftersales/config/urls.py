@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from aftersales.accounts import auth_views as sign_in
 from aftersales.accounts import views as account_views
 from aftersales.cases import views as file_views
+from aftersales.ops import views as ops_views
+
+handler500 = "aftersales.ops.views.server_error"
 
 _SWAGGER_ORIGIN = settings.SPECTACULAR_SETTINGS.get(
     "SWAGGER_UI_DIST", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@latest"
@@ -21,6 +24,9 @@ SWAGGER_UI_CSP = {
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("accounts/login/", sign_in.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", sign_in.two_factor, name="two-factor"),
