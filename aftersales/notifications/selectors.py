@@ -35,8 +35,18 @@ logger = logging.getLogger(__name__)
 
 
 def events_for_user(user: Any) -> tuple[str, ...]:
-    """Return the event kinds ``user`` can receive (and so choose channels for)."""
-    return CUSTOMER_EVENTS if getattr(user, "is_customer_contact", False) else STAFF_EVENTS
+    """Return the event kinds ``user`` can receive (and so choose channels for).
+
+    Low-stock notices go only to those who move stock (parts clerks, administrators).
+    """
+    if getattr(user, "is_customer_contact", False):
+        return CUSTOMER_EVENTS
+    if getattr(user, "is_superuser", False) or getattr(user, "role", "") in (
+        "parts_clerk",
+        "admin",
+    ):
+        return STAFF_EVENTS
+    return tuple(e for e in STAFF_EVENTS if e != EventKind.LOW_STOCK)
 
 
 def user_zone(user: Any) -> zoneinfo.ZoneInfo:

@@ -281,3 +281,20 @@ def test_parallel_reservations_cross_once(make_user, make_case, region):
     assert errors == []
     assert _low_notices().count() == 1
     assert MinimumLevel.objects.get().low_alerts == 1
+
+
+def test_only_stock_movers_choose_channels_for_low_stock_and_their_choice_counts(
+    smtp, clerk, agent, make_case, depot, part, receive
+):
+    from aftersales.notifications.selectors import preferences_for
+    from aftersales.notifications.services import preferences_set
+
+    assert "low_stock" in {r.event for r in preferences_for(user=clerk).events}
+    assert "low_stock" not in {r.event for r in preferences_for(user=agent).events}
+    preferences_set(user=clerk, choices={"low_stock": []})  # in-app only
+    receive(depot, part, 1)
+    services.minimum_set(by=clerk, depot=depot, part=part, minimum=1)
+    _reserve(clerk, make_case(), depot, part)
+    notifications_deliver()
+    assert _low_notices().filter(recipient=clerk).count() == 1
+    assert smtp.to(clerk.email) == []
