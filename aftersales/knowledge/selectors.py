@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from aftersales.accounts.permissions import Capability, has_capability
-from aftersales.core.search import query_grams
+from aftersales.core.search import bigrams, query_grams
 from aftersales.knowledge.choices import ArticleAudience, ArticleStatus
 from aftersales.knowledge.models import Article, ArticleCaseLink, ArticleVersion, Manual
 
@@ -46,35 +47,39 @@ def article_get_visible(*, user: Any, article_id: Any) -> Article | None:
     return article_visible(user=user).filter(pk=pk).first()
 
 
-def article_search(qs: QuerySet[Article], text: str) -> QuerySet[Article]:
-    """Filter ``qs`` to articles whose title, body or solution contains ``text`` and rank them.
+# The ranking after title hits: articles that solved more cases, the better rated, the newest.
+# ``knowledge_art_rank`` is an index in exactly this order.
+RANK = ("-solved_count", "-rating_sum", "-updated_at", "-id")
 
-    Any substring matches (Chinese included, case-insensitive). The article's character bigrams
-    narrow the rows through an index first — a GIN index on PostgreSQL, an FTS5 table on
-    SQLite — so a two-character Chinese term needs no scan; ``icontains`` then confirms. Title
-    hits come first, then articles that solved more cases, then the better rated, then the newest.
-    """
-    text = " ".join(text.split())
-    if not text:
-        return qs
-    grams = query_grams(text)
-    if grams and connection.vendor == "postgresql":
-        qs = qs.extra(  # noqa: S610 - a fixed clause; the bigrams are parameters
-            where=["string_to_array(knowledge_article.search_grams, ' ') @> %s::text[]"],
-            params=[grams],
-        )
-    elif grams and connection.vendor == "sqlite":
-        # Bigrams are runs of word characters: no quotes or FTS5 syntax can appear in them.
-        match = " AND ".join(f'"{gram}"' for gram in grams)
-        qs = qs.extra(  # noqa: S610 - a fixed clause; the match expression is a parameter
-            where=[
-                "knowledge_article.id IN (SELECT rowid FROM knowledge_article_fts "
-                "WHERE knowledge_article_fts MATCH %s)"
-            ],
-            params=[match],
-        )
+# Title bigrams are also indexed as ``TITLE_MARK + bigram`` (three characters, so never equal
+# to a plain bigram): the title-hit postings of a term.
+TITLE_MARK = "t"
+
+# Postings (rows having all of a term's bigrams) up to this size are ranked in full: sorting a
+# few thousand rows is cheap. Beyond it they are "huge": the first results are found by walking
+# the articles in rank order instead, checking only a prefix of that order.
+COMMON_CANDIDATES = 2000
+# The first rank-order walk checks this many articles (at least 25 per row asked for); it
+# grows until it holds enough hits, up to WALK_MAX (then every match is ranked after all).
+WALK_START = 500
+WALK_MAX = 32000
+# How many results a search returns when the caller does not say (its page size).
+DEFAULT_LIMIT = 100
+
+
+def title_tokens(title: str) -> list[str]:
+    """Return the title-hit tokens of ``title`` for the search document."""
+    return sorted(TITLE_MARK + gram for gram in bigrams(title))
+
+
+def _contains(text: str) -> Q:
+    return Q(title__icontains=text) | Q(body__icontains=text) | Q(solution__icontains=text)
+
+
+def _ranked(qs: QuerySet[Article], text: str) -> QuerySet[Article]:
+    """Return the articles of ``qs`` that contain ``text``, title hits first, then by ``RANK``."""
     return (
-        qs.filter(Q(title__icontains=text) | Q(body__icontains=text) | Q(solution__icontains=text))
+        qs.filter(_contains(text))
         .annotate(
             title_hit=Case(
                 When(title__icontains=text, then=Value(1)),
@@ -82,8 +87,117 @@ def article_search(qs: QuerySet[Article], text: str) -> QuerySet[Article]:
                 output_field=IntegerField(),
             )
         )
-        .order_by("-title_hit", "-solved_count", "-rating_sum", "-updated_at", "-id")
+        .order_by("-title_hit", *RANK)
     )
+
+
+def _narrowed(qs: QuerySet[Article], tokens: list[str]) -> QuerySet[Article]:
+    """Return ``qs`` narrowed through the bigram index to rows having all of ``tokens``."""
+    if connection.vendor == "postgresql":
+        return qs.extra(  # noqa: S610 - a fixed clause; the bigrams are parameters
+            where=["string_to_array(knowledge_article.search_grams, ' ') @> %s::text[]"],
+            params=[tokens],
+        )
+    if connection.vendor == "sqlite":
+        # Bigrams are runs of word characters: no quotes or FTS5 syntax can appear in them.
+        match = " AND ".join(f'"{token}"' for token in tokens)
+        return qs.extra(  # noqa: S610 - a fixed clause; the match expression is a parameter
+            where=[
+                "knowledge_article.id IN (SELECT rowid FROM knowledge_article_fts "
+                "WHERE knowledge_article_fts MATCH %s)"
+            ],
+            params=[match],
+        )
+    return qs
+
+
+def _huge(narrowed: QuerySet[Article]) -> bool:
+    """Return whether more than ``COMMON_CANDIDATES`` rows pass the bigram index.
+
+    PostgreSQL: the planner's estimate, from the element frequencies ANALYZE keeps for the
+    indexed bigram arrays (a probe query would be planned as a sequential scan that splits
+    every row's bigrams). SQLite: counted through the FTS5 table, stopping at the threshold.
+    A wrong guess costs time, never correctness.
+    """
+    rows = narrowed.order_by().values_list("pk", flat=True)
+    if connection.vendor == "postgresql":
+        plan = json.loads(rows.explain(format="json"))
+        return bool(plan[0]["Plan"]["Plan Rows"] > COMMON_CANDIDATES)
+    return bool(list(rows[COMMON_CANDIDATES : COMMON_CANDIDATES + 1]))
+
+
+def _first_ids(qs: QuerySet[Article], text: str, grams: list[str], limit: int) -> list[int] | None:
+    """Return the ids of the first ``limit`` results for a term with huge postings, in order,
+    or None when the walk reached ``WALK_MAX`` without finding enough (the caller then ranks
+    every match).
+
+    Title hits: when the term's title postings are small they are all fetched through the
+    index and sorted here; when they are huge, the articles are walked in rank order (the
+    ``knowledge_art_rank`` index) and a prefix of that order is checked, growing until it holds
+    ``limit`` title hits — any title hit further down ranks below all of them. The rest of the
+    page comes from the same walk's non-title hits, exact for the same reason.
+    """
+    titles: list[int] | None = None  # None: to be found by the walk
+    title_postings = _narrowed(qs, [TITLE_MARK + gram for gram in grams])
+    if not _huge(title_postings):
+        rows = list(
+            title_postings.filter(title__icontains=text)
+            .order_by()
+            .values_list("solved_count", "rating_sum", "updated_at", "id")
+        )
+        rows.sort(reverse=True)  # every RANK key is descending
+        titles = [row[3] for row in rows[:limit]]
+        if len(titles) >= limit:
+            return titles
+    walk = max(WALK_START, 25 * limit)
+    while True:
+        prefix = qs.order_by(*RANK).values("pk")[:walk]
+        hits = list(
+            _ranked(Article.objects.filter(pk__in=prefix), text).values_list("pk", "title_hit")
+        )
+        others = [pk for pk, hit in hits if not hit]
+        found = titles if titles is not None else [pk for pk, hit in hits if hit]
+        if titles is None and len(found) >= limit:
+            return found[:limit]
+        if titles is not None and len(titles) + len(others) >= limit:
+            return (titles + others)[:limit]
+        if Article.objects.filter(pk__in=prefix).count() < walk:  # the walk saw every row
+            return (found + others)[:limit]
+        if walk >= WALK_MAX:
+            return None
+        # Grow at least twofold, or as far as the density of hits seen so far suggests.
+        seen = len(found) if titles is None else len(titles) + len(others)
+        guess = int(walk * limit * 1.25 / max(seen, 1))
+        walk = min(max(2 * walk, guess), WALK_MAX)
+
+
+def article_search(
+    qs: QuerySet[Article], text: str, *, limit: int = DEFAULT_LIMIT
+) -> QuerySet[Article]:
+    """Filter ``qs`` to articles whose title, body or solution contains ``text`` and rank them.
+
+    Any substring matches (Chinese included, case-insensitive). The article's character bigrams
+    narrow the rows through an index first — a GIN index on PostgreSQL, an FTS5 table on
+    SQLite — so a two-character Chinese term needs no scan; ``icontains`` then confirms. Title
+    hits come first, then articles that solved more cases, then the better rated, then the newest.
+
+    A very common term (more than ``COMMON_CANDIDATES`` rows have its bigrams) is not ranked in
+    full: its first ``limit`` results, exactly as a full ranking would order them, are found
+    from its title postings and a walk in rank order (see ``_first_ids``), and only those are
+    returned. Callers pass the number of rows they read (their page).
+    """
+    text = " ".join(text.split())
+    if not text:
+        return qs
+    grams = query_grams(text)
+    if not grams:  # one character: no bigram, a plain scan
+        return _ranked(qs, text)
+    narrowed = _narrowed(qs, grams)
+    if connection.vendor in ("postgresql", "sqlite") and _huge(narrowed):
+        ids = _first_ids(qs, text, grams, limit)
+        if ids is not None:
+            return _ranked(qs.filter(pk__in=ids), text)
+    return _ranked(narrowed, text)
 
 
 # What separates the topic words of a summary typed as a sentence ("我们的打印机卡纸了").
@@ -109,7 +223,7 @@ def article_suggest(qs: QuerySet[Article], text: str, *, limit: int = 5) -> list
     found: list[Article] = []
     seen: set[int] = set()
     for term in dict.fromkeys(terms):
-        for article in article_search(qs, term)[:limit]:
+        for article in article_search(qs, term, limit=limit)[:limit]:
             if article.pk not in seen:
                 seen.add(article.pk)
                 found.append(article)

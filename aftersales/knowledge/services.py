@@ -30,8 +30,10 @@ VERSIONED = ("title", "body", "solution", "category", "audience", "status")
 
 
 def search_document(article: Article) -> str:
-    """Return the bigram index text of ``article`` (see ``core.search``)."""
-    return document([article.title, article.body, article.solution], limit=20000)
+    """Return the bigram index text of ``article`` (see ``core.search``): the bigrams of its
+    title, body and solution, then its title's bigrams marked as title hits."""
+    grams = document([article.title, article.body, article.solution], limit=20000)
+    return " ".join([grams, *selectors.title_tokens(article.title)]).strip()
 
 
 def _ensure_editor(by: Any) -> None:

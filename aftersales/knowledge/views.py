@@ -56,7 +56,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     if category in ArticleCategory.values:
         qs = qs.filter(category=category)
-    articles = list(selectors.article_search(qs, query)[: _page_size()])
+    articles = list(selectors.article_search(qs, query, limit=_page_size())[: _page_size()])
     return render(
         request,
         "knowledge/article_list.html",
@@ -120,7 +120,7 @@ def case_search(request: HttpRequest, number: str) -> HttpResponse:
     articles: list[Article] = []
     if query:
         qs = selectors.article_visible(user=request.user)
-        articles = list(selectors.article_search(qs, query)[: _page_size()])
+        articles = list(selectors.article_search(qs, query, limit=_page_size())[: _page_size()])
     return render(
         request,
         "knowledge/_case_results.html",

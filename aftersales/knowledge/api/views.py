@@ -62,7 +62,7 @@ class ArticleListView(APIView):
             qs = qs.filter(category=category)
         if product := request.query_params.get("product"):
             qs = qs.filter(products__code=product)
-        qs = selectors.article_search(qs, request.query_params.get("q", ""))
+        qs = selectors.article_search(qs, request.query_params.get("q", ""), limit=PAGE)
         rows = qs.prefetch_related("products")[:PAGE]
         return Response({"results": ArticleSerializer(rows, many=True).data})
 

@@ -87,3 +87,59 @@ def test_suggestions_for_a_summary_typed_as_a_sentence(make_article, agent):
     assert selectors.article_suggest(everyone, "核心交换机端口每小时掉线") == [other]
     assert selectors.article_suggest(everyone, "卡") == []
     assert selectors.article_suggest(everyone, "天气很好") == []
+
+
+def _expected(term, limit):
+    """The full ranking, computed in Python: every article containing ``term``, title hits
+    first, then solved cases, rating total, newest, id (all descending)."""
+    needle = term.casefold()
+    rows = [
+        a
+        for a in Article.objects.all()
+        if needle in f"{a.title}\n{a.body}\n{a.solution}".casefold()
+    ]
+    rows.sort(
+        key=lambda a: (
+            needle in a.title.casefold(),
+            a.solved_count,
+            a.rating_sum,
+            a.updated_at,
+            a.pk,
+        ),
+        reverse=True,
+    )
+    return [a.pk for a in rows[:limit]]
+
+
+@pytest.mark.parametrize("start", [3, 1000])
+def test_common_terms_return_exactly_the_first_results_of_the_full_ranking(
+    make_article, agent, monkeypatch, start
+):
+    """With tiny thresholds every path of the common-term search runs (the rank-order walk,
+    its growth, title hits through the index, the fallback to a full ranking) and must give
+    what ranking every match would."""
+    import random
+
+    rng = random.Random(7)
+    words = ["打印机", "卡纸", "交换机", "掉线", "电源", "硬盘", "告警", "Firmware"]
+    for i in range(60):
+        title = rng.choice(words) + rng.choice(words) + ("卡纸" if i % 9 == 0 else "")
+        body = "，".join(rng.choice(words) for _ in range(4)) + "。检查连接并重新上电。"
+        make_article(title=title, body=body, solution="")
+    for article in Article.objects.all():
+        Article.objects.filter(pk=article.pk).update(
+            solved_count=rng.choice([0, 0, 0, 1, 2]), rating_sum=rng.choice([0, 0, 4, 9])
+        )
+    monkeypatch.setattr(selectors, "COMMON_CANDIDATES", 3)
+    monkeypatch.setattr(selectors, "WALK_START", start)
+    monkeypatch.setattr(selectors, "WALK_MAX", 12)
+    everyone = selectors.article_visible(user=agent)
+    # Common in titles, common in bodies only (检查: never in a title), rare, absent.
+    for term in ["卡纸", "打印机", "检查", "重新上电", "firmware", "电源硬盘", "天气"]:
+        for limit in (1, 3, 5, 20):
+            found = [a.pk for a in selectors.article_search(everyone, term, limit=limit)]
+            assert found[:limit] == _expected(term, limit), (term, limit)
+            assert len(found) >= min(limit, len(_expected(term, 100)))
+    # A common term returns its first ``limit`` results only, not every match.
+    assert len(_expected("检查", 100)) == 60
+    assert selectors.article_search(everyone, "检查", limit=5).count() == 5
