@@ -45,7 +45,9 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Case as DbCase
+from django.db.models import Max, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from aftersales.cases.models import Case
@@ -54,6 +56,7 @@ from aftersales.kpi.measures import SLICES, Period, _rate, cohort
 from aftersales.kpi.models import (
     ROLLUP_CASE_MEASURES,
     ROLLUP_MEASURES,
+    ROLLUP_TARGET_MEASURES,
     ROLLUP_TARGETS,
     DailyCaseRollup,
     RollupState,
@@ -73,7 +76,12 @@ CHANGE_LOGS = (
     ("dispatch.Visit", "case_id"),
     ("cases.Case", "id"),
 )
-BUILD_BATCH_DAYS = 7
+BUILD_BATCH_DAYS = 31
+#: Per target, the names of its columns in ``ROLLUP_TARGET_MEASURES`` order.
+TARGET_NAMES = {t: tuple(f"{t}_{m}" for m in ROLLUP_TARGET_MEASURES) for t in ROLLUP_TARGETS}
+ID_CHUNK = 5000
+# More changed cases than this since the last run: treat the whole period as live.
+MAX_CHANGED = 50_000
 
 
 def zone() -> ZoneInfo:
@@ -129,31 +137,50 @@ def case_facts(cases: QuerySet[Case], keys: tuple[str, ...]) -> Iterator[tuple[t
     from aftersales.surveys.models import Rating, Survey
 
     paths = [k for k in keys if k != "day"]
-    ids = cases.values("id")
-    clocks: dict[int, list[tuple]] = defaultdict(list)
-    for row in (
-        SlaClock.objects.filter(case__in=ids)
-        .exclude(state="cancelled")
-        .values_list("case_id", "target", "met_at", "breached_at", "elapsed_seconds")
+    fields = ("id", "status", "reopen_count", "case_type", "sla_state", "local_day", *paths)
+    rows = list(
+        cases.annotate(local_day=TruncDate("reported_at", tzinfo=zone()))
+        .values_list(*fields)
         .order_by()
-    ):
-        clocks[row[0]].append(row[1:])
-    escalations = Counter(
-        Escalation.objects.filter(case__in=ids).values_list("case_id", flat=True).order_by()
     )
-    ratings = dict(Rating.objects.filter(case__in=ids).values_list("case_id", "score").order_by())
+    # The dependents by explicit ids: an index look-up per case, never a scan of the clocks.
+    clocks: dict[int, list[tuple]] = defaultdict(list)
+    escalations: Counter = Counter()
+    ratings: dict[int, int] = {}
     surveys: dict[int, list[str]] = defaultdict(list)
-    for case_id, status in (
-        Survey.objects.filter(case__in=ids).values_list("case_id", "status").order_by()
-    ):
-        surveys[case_id].append(status)
-    visited = set(Visit.objects.filter(case__in=ids).values_list("case_id", flat=True).order_by())
-    z = zone()
-    fields = ("id", "status", "reopen_count", "case_type", "sla_state", "reported_at", *paths)
-    for row in cases.values_list(*fields).order_by().iterator(chunk_size=5000):
+    visited: set[int] = set()
+    all_ids = [r[0] for r in rows]
+    for i in range(0, len(all_ids), ID_CHUNK):
+        ids = all_ids[i : i + ID_CHUNK]
+        for row in (
+            SlaClock.objects.filter(case_id__in=ids)
+            .exclude(state="cancelled")
+            # Whether met / breached, not the instants: no timestamps to parse.
+            .annotate(
+                met=DbCase(When(met_at__isnull=False, then=1), default=0),
+                breached=DbCase(When(breached_at__isnull=False, then=1), default=0),
+            )
+            .values_list("case_id", "target", "met", "breached", "elapsed_seconds")
+            .order_by()
+        ):
+            clocks[row[0]].append(row[1:])
+        escalations.update(
+            Escalation.objects.filter(case_id__in=ids).values_list("case_id", flat=True).order_by()
+        )
+        ratings.update(
+            Rating.objects.filter(case_id__in=ids).values_list("case_id", "score").order_by()
+        )
+        for case_id, status in (
+            Survey.objects.filter(case_id__in=ids).values_list("case_id", "status").order_by()
+        ):
+            surveys[case_id].append(status)
+        visited.update(
+            Visit.objects.filter(case_id__in=ids).values_list("case_id", flat=True).order_by()
+        )
+    for row in rows:
         case_id, status, reopens, case_type, sla_state, reported_at = row[:6]
         extra = dict(zip(paths, row[6:], strict=True))
-        key = tuple(reported_at.astimezone(z).date() if k == "day" else extra[k] for k in keys)
+        key = tuple(reported_at if k == "day" else extra[k] for k in keys)
         resolved = status in RESOLVED
         facts: Counter = Counter(
             cases=1,
@@ -170,17 +197,18 @@ def case_facts(cases: QuerySet[Case], keys: tuple[str, ...]) -> Iterator[tuple[t
         if score is not None:
             facts["ratings"] = 1
             facts[f"rating_{score}"] = 1
-        for target, met_at, breached_at, elapsed in clocks.get(case_id, ()):
-            facts[f"{target}_clocks"] += 1
-            if breached_at is not None:
-                facts[f"{target}_breached"] += 1
-            if met_at is not None or breached_at is not None:
-                facts[f"{target}_finished"] += 1
-            if met_at is not None and breached_at is None:
-                facts[f"{target}_on_time"] += 1
-            if met_at is not None:
-                facts[f"{target}_met"] += 1
-                facts[f"{target}_met_seconds"] += elapsed or 0
+        for target, met, breached, elapsed in clocks.get(case_id, ()):
+            names = TARGET_NAMES[target]
+            facts[names[0]] += 1
+            if breached:
+                facts[names[3]] += 1
+            if met or breached:
+                facts[names[1]] += 1
+            if met and not breached:
+                facts[names[2]] += 1
+            if met:
+                facts[names[4]] += 1
+                facts[names[5]] += elapsed or 0
         yield key, facts
 
 
@@ -205,18 +233,37 @@ def _build_days(days: list[date]) -> int:
             start, end = _day_bounds(day, batch_last)
             cases = Case.objects.filter(reported_at__gte=start, reported_at__lt=end)
             sums = _aggregate(case_facts(cases, ("day", *GRAIN)))
-            objs = []
-            for key, facts in sums.items():
-                fields = dict(zip(("day", *GRAIN), key, strict=True))
-                objs.append(
-                    DailyCaseRollup(
-                        **fields, **{m: facts.get(m, 0) for m in ROLLUP_MEASURES if facts.get(m)}
-                    )
-                )
-            DailyCaseRollup.objects.bulk_create(objs, batch_size=2000)
-            written += len(objs)
+            rows = [
+                (*key, *(facts.get(m, 0) for m in ROLLUP_MEASURES)) for key, facts in sums.items()
+            ]
+            _insert(rows)
+            written += len(rows)
             day = batch_last + timedelta(days=1)
     return written
+
+
+ROLLUP_COLUMNS = (
+    "day",
+    *GRAIN,
+    *ROLLUP_MEASURES,
+)
+
+
+def _insert(rows: list[tuple]) -> None:
+    """Insert rollup rows (``ROLLUP_COLUMNS``): COPY on PostgreSQL, a batched INSERT elsewhere
+    (``bulk_create`` would spend most of the build preparing 50 values per row)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(DailyCaseRollup._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ROLLUP_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(ROLLUP_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _max_ids() -> dict[str, int]:
@@ -226,19 +273,29 @@ def _max_ids() -> dict[str, int]:
     }
 
 
-def _changed_cases(marks: dict[str, int]) -> QuerySet[Case]:
-    """Cases with a change-log row above ``marks`` (all cases when ``marks`` is empty)."""
-    q = Q(pk__in=[])
+def _changed_ids(marks: dict[str, int]) -> set[int] | None:
+    """Ids of the cases with a change-log row above ``marks`` (None: too many, or no marks)."""
+    ids: set[int] = set()
     for label, path in CHANGE_LOGS:
-        model = apps.get_model(label)
         mark = marks.get(label)
         if mark is None:
-            return Case.objects.all()
-        if label == "cases.Case":
-            q |= Q(pk__gt=mark)
-        else:
-            q |= Q(pk__in=model.objects.filter(pk__gt=mark).values(path))
-    return Case.objects.filter(q)
+            return None
+        model = apps.get_model(label)
+        ids.update(
+            model.objects.filter(pk__gt=mark)
+            .values_list(path, flat=True)
+            .order_by()[: MAX_CHANGED + 1]
+        )
+        if len(ids) > MAX_CHANGED:
+            return None
+    ids.discard(None)  # type: ignore[arg-type]  # a survey of a campaign has no case
+    return ids
+
+
+def _changed_cases(marks: dict[str, int]) -> QuerySet[Case]:
+    """Cases with a change-log row above ``marks`` (all cases when unknown or too many)."""
+    ids = _changed_ids(marks)
+    return Case.objects.all() if ids is None else Case.objects.filter(pk__in=sorted(ids))
 
 
 def _local_days(cases: QuerySet[Case]) -> set[date]:
@@ -360,10 +417,77 @@ def live_days(period: Period, *, now: datetime | None = None) -> set[date] | Non
     }
     if len(live) == (period.last - period.first).days + 1:
         return None
+    ids = _changed_ids(state.marks)
+    if ids is None:
+        return None
     start, end = period.bounds()
-    changed = _changed_cases(state.marks).filter(reported_at__gte=start, reported_at__lt=end)
-    live |= _local_days(changed)
+    changed = Case.objects.filter(pk__in=sorted(ids), reported_at__gte=start, reported_at__lt=end)
+    live |= _local_days(changed) if ids else set()
     return live
+
+
+def _rollup_sums(
+    *,
+    period: Period,
+    slices: dict[str, str],
+    live: set[date],
+    keys: tuple[str, ...],
+    names: tuple[str, ...] = ROLLUP_MEASURES,
+    engineer: Any = None,
+    having: Q | None = None,
+) -> dict[tuple, Counter]:
+    """Sums of ``names`` of the rollup rows of the clean days, grouped by ``keys``."""
+    rows = DailyCaseRollup.objects.filter(day__gte=period.first, day__lte=period.last)
+    if live:
+        rows = rows.exclude(day__in=sorted(live))
+    if engineer is not None:
+        rows = rows.filter(assignee=engineer)
+    for name, value in slices.items():
+        rows = rows.filter(**{SLICES[name]: value})
+    totals = {f"sum_{m}": Sum(m) for m in dict.fromkeys(("cases", *names))}
+    out: dict[tuple, Counter] = {}
+    if not keys:
+        found = [rows.aggregate(**totals)]
+    else:
+        grouped = rows.values(*keys).annotate(**totals).order_by()
+        found = grouped.filter(having) if having is not None else grouped
+    for row in found:
+        if row["sum_cases"]:
+            out[tuple(row[k] for k in keys)] = Counter(
+                {m: row[f"sum_{m}"] for m in names if row[f"sum_{m}"]}
+            )
+    return out
+
+
+def _live_facts(
+    *,
+    period: Period,
+    slices: dict[str, str],
+    live: set[date] | None,
+    keys: tuple[str, ...],
+    engineer: Any = None,
+) -> list[tuple[tuple, Counter]]:
+    """The facts of the cohort's cases reported on the live days (None: every day)."""
+    if live is not None and not live:
+        return []
+    base = Case.objects.filter(assignee=engineer) if engineer is not None else None
+    cases = cohort(period=period, slices=slices, base=base)
+    if live is not None:
+        cases = cases.filter(_reported_in(live))
+    return list(case_facts(cases, keys))
+
+
+def _group(
+    facts: Iterable[tuple[tuple, Counter]], index: int | None, into: dict[Any, Counter]
+) -> dict[Any, Counter]:
+    """Add the facts, grouped by the key at ``index`` (None: one total), into ``into``."""
+    for key, f in facts:
+        k = key[index] if index is not None else ()
+        if k in into:
+            into[k].update(f)
+        else:
+            into[k] = Counter(f)
+    return into
 
 
 def sums(
@@ -374,35 +498,24 @@ def sums(
     engineer: Any = None,
     now: datetime | None = None,
 ) -> dict[tuple, Counter]:
-    """The rollup sums of the cohort of ``period`` and ``slices`` grouped by ``keys`` (paths on
-    ``Case`` and on ``DailyCaseRollup``; ``"day"``: the local day of report). ``engineer``
-    narrows the cohort to the cases assigned to that user (the scorecard's cohort)."""
+    """The sums of the cohort of ``period`` and ``slices`` grouped by ``keys`` (paths on
+    ``Case`` and on ``DailyCaseRollup``; ``"day"``: the local day of report): clean days from
+    the rollups, live days directly. ``engineer`` narrows the cohort to the cases assigned to
+    that user (the scorecard's cohort)."""
     slices = {k: v for k, v in (slices or {}).items() if v}
     live = live_days(period, now=now)
-    base = Case.objects.filter(assignee=engineer) if engineer is not None else None
-    out: dict[tuple, Counter] = defaultdict(Counter)
-    if live is None:
-        direct = cohort(period=period, slices=slices, base=base)
-    else:
-        rows = DailyCaseRollup.objects.filter(day__gte=period.first, day__lte=period.last)
-        if live:
-            rows = rows.exclude(day__in=sorted(live))
-        if engineer is not None:
-            rows = rows.filter(assignee=engineer)
-        for name, value in slices.items():
-            rows = rows.filter(**{SLICES[name]: value})
-        totals = {f"sum_{m}": Sum(m) for m in ROLLUP_MEASURES}
-        for row in (
-            rows.values(*keys).annotate(**totals).order_by() if keys else [rows.aggregate(**totals)]
-        ):
-            if row["sum_cases"]:
-                key = tuple(row[k] for k in keys)
-                out[key].update({m: row[f"sum_{m}"] for m in ROLLUP_MEASURES if row[f"sum_{m}"]})
-        if not live:
-            return out
-        direct = cohort(period=period, slices=slices, base=base).filter(_reported_in(live))
-    for key, facts in case_facts(direct, keys):
-        out[key].update(facts)
+    out: dict[tuple, Counter] = (
+        {}
+        if live is None
+        else _rollup_sums(period=period, slices=slices, live=live, keys=keys, engineer=engineer)
+    )
+    for key, f in _live_facts(
+        period=period, slices=slices, live=live, keys=keys, engineer=engineer
+    ):
+        if key in out:
+            out[key].update(f)
+        else:
+            out[key] = Counter(f)
     return out
 
 
@@ -529,51 +642,120 @@ def _sort_key(key: Any) -> tuple:
 
 
 def repeat_faults(
-    *, period: Period, slices: dict[str, str] | None = None, limit: int = 50
+    *,
+    period: Period,
+    slices: dict[str, str] | None = None,
+    limit: int = 50,
+    live: set[date] | None = None,
+    live_facts: list[tuple[tuple, Counter]] | None = None,
+    serial_index: int = 0,
+    type_index: int | None = None,
 ) -> list[dict[str, Any]]:
-    """``measures.repeat_faults`` from the rollups (the unit is in the grain)."""
-    slices = {**(slices or {})}
-    if slices.get("case_type") not in (None, "", "fault"):
+    """``measures.repeat_faults`` from the rollups (the unit is in the grain).
+
+    The rollups give the top ``limit`` serials of the clean days (two faults or more); the
+    serials with a fault on a live day are counted exactly (rollups + live). A serial with no
+    live fault keeps its rollup count, so the top of the merged list is exact.
+    """
+    slices = {k: v for k, v in (slices or {}).items() if v}
+    if slices.get("case_type", "fault") != "fault":
         return []
     slices["case_type"] = "fault"
-    groups = sums(period=period, slices=slices, keys=("asset__serial_number",))
-    rows = [(k[0], f["cases"]) for k, f in groups.items() if k[0] is not None and f["cases"] >= 2]
-    rows.sort(key=lambda r: (-r[1], _sort_key(r[0])))
-    return [{"serial_number": serial, "faults": n} for serial, n in rows[:limit]]
+    serial = "asset__serial_number"
+    if live_facts is None:
+        live = live_days(period)
+        live_facts = _live_facts(period=period, slices=slices, live=live, keys=(serial,))
+    live_counts: Counter = Counter()
+    for key, f in live_facts:
+        if key[serial_index] is not None and (type_index is None or key[type_index] == "fault"):
+            live_counts[key[serial_index]] += f["cases"]
+    counts: dict[str, int] = {}
+    if live is not None:
+        top = _rollup_sums(
+            period=period,
+            slices=slices,
+            live=live,
+            keys=(serial,),
+            names=("cases",),
+            having=Q(sum_cases__gte=2),
+        )
+        ranked = sorted(
+            ((k[0], f["cases"]) for k, f in top.items() if k[0] is not None),
+            key=lambda r: (-r[1], r[0]),
+        )
+        counts.update(ranked[:limit])
+        if live_counts:
+            known = _rollup_sums(
+                period=period,
+                slices={**slices},
+                live=live,
+                keys=(serial,),
+                names=("cases",),
+                having=Q(asset__serial_number__in=sorted(live_counts)),
+            )
+            for serial_number in live_counts:
+                f = known.get((serial_number,))
+                counts[serial_number] = f["cases"] if f else 0
+    for serial_number, n in live_counts.items():
+        counts[serial_number] = counts.get(serial_number, 0) + n
+    rows = sorted(((k, n) for k, n in counts.items() if n >= 2), key=lambda r: (-r[1], r[0]))
+    return [{"serial_number": k, "faults": n} for k, n in rows[:limit]]
 
 
-def _by(groups: dict[tuple, Counter], index: int) -> dict[Any, Counter]:
-    out: dict[Any, Counter] = defaultdict(Counter)
-    for key, facts in groups.items():
-        out[key[index]].update(facts)
-    return out
-
-
-DASHBOARD_KEYS = ("day", "customer__region__code", "team__code", "severity")
+DASHBOARD_KEYS = (
+    "day",
+    "customer__region__code",
+    "team__code",
+    "severity",
+    "asset__serial_number",
+    "case_type",
+)
+BAR_MEASURES = ("cases", "resolved", "breached_cases")
+HEAT_MEASURES = tuple(f"{t}_{m}" for t in ROLLUP_TARGETS for m in ("finished", "on_time"))
 
 
 def dashboard(
     *, period: Period, slices: dict[str, str] | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Everything the supervisor dashboard shows, from one grouped read of the rollups:
-    the summary, the bars by region and by team, the SLA heat map and the weekly trend (each
-    equal to its ``measures`` function)."""
-    groups = sums(period=period, slices=slices, keys=DASHBOARD_KEYS, now=now)
-    total = _total(groups)
+    """Everything the supervisor dashboard shows: the summary, the bars by region and by team,
+    the SLA heat map and the weekly trend (each equal to its ``measures`` function), from a few
+    grouped reads of the rollups and one direct read of the live days."""
+    slices = {k: v for k, v in (slices or {}).items() if v}
+    live = live_days(period, now=now)
+    facts = _live_facts(period=period, slices=slices, live=live, keys=DASHBOARD_KEYS)
+
+    def grouped(index: int, names: tuple[str, ...]) -> dict[Any, Counter]:
+        into: dict[Any, Counter] = {}
+        if live is not None:
+            rows = _rollup_sums(
+                period=period, slices=slices, live=live, keys=(DASHBOARD_KEYS[index],), names=names
+            )
+            into = {k[0]: f for k, f in rows.items()}
+        return _group(facts, index, into)
+
+    by_day = grouped(0, ROLLUP_MEASURES)
+    total = _total(by_day)
     summary = {
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
-        "slices": {k: v for k, v in (slices or {}).items() if v},
+        "slices": slices,
         **case_measures(total),
         "sla": sla_measures(total, medians_by_target=medians(period=period, slices=slices)),
         "satisfaction": satisfaction_measures(total),
-        "repeat_faults": repeat_faults(period=period, slices=slices),
+        "repeat_faults": repeat_faults(
+            period=period,
+            slices=slices,
+            live=live,
+            live_facts=facts,
+            serial_index=4,
+            type_index=5,
+        ),
     }
     return {
         "summary": summary,
-        "by_region": by_dimension(_by(groups, 1)),
-        "by_team": by_dimension(_by(groups, 2)),
-        "heat": sla_heat_map(_by(groups, 3)),
-        "trend": weekly_trend(period, _by(groups, 0)),
+        "by_region": by_dimension(grouped(1, BAR_MEASURES)),
+        "by_team": by_dimension(grouped(2, BAR_MEASURES)),
+        "heat": sla_heat_map(grouped(3, HEAT_MEASURES)),
+        "trend": weekly_trend(period, by_day),
     }
 
 
