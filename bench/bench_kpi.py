@@ -136,8 +136,10 @@ INSERT INTO customers_customer (created_at, updated_at, code, name, industry, ad
   SELECT now(), now(), 'C' || lpad(g::text, 5, '0'), '客户单位' || g, '', '', '', '', '', true,
     (SELECT min(id) FROM customers_region) + g % 20
   FROM generate_series(1, 2000) g;
-INSERT INTO catalog_product (created_at, updated_at, code, name, category, manufacturer, is_active)
-  SELECT now(), now(), 'P' || g, '设备型号' || g, 'network', '', true FROM generate_series(1, 200) g;
+INSERT INTO catalog_product (created_at, updated_at, code, name, category, manufacturer,
+    is_active)
+  SELECT now(), now(), 'P' || g, '设备型号' || g, 'network', '', true
+  FROM generate_series(1, 200) g;
 INSERT INTO catalog_asset (created_at, updated_at, serial_number, purchase_date, notes,
     customer_id, product_id)
   SELECT now(), now(), 'SN' || lpad(g::text, 8, '0'), date '2024-01-01', '',
@@ -321,9 +323,9 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
     checks = {}
     for name, period in (("this_month", this_month), ("last_month", last_month)):
         same = rollups.dashboard(period=period, slices={}) == direct_dashboard(period, {})
-        same_eng = rollups.engineer_measures(
-            engineer=engineer, period=period
-        ) == direct_engineer(engineer, period)
+        same_eng = rollups.engineer_measures(engineer=engineer, period=period) == direct_engineer(
+            engineer, period
+        )
         region = {"region": "R3"}
         same_region = rollups.dashboard(period=period, slices=region) == direct_dashboard(
             period, region
@@ -339,7 +341,8 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         r = own.get(
             "/kpi/scorecards/", {"from": period.first.isoformat(), "to": period.last.isoformat()}
         )
-        assert r.status_code == 200 and engineer.username.encode() in r.content
+        assert r.status_code == 200
+        assert engineer.username.encode() in r.content
 
     configs = {}
     for label, period in (("this month", this_month), ("last month", last_month)):
@@ -367,7 +370,12 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         log(f"round {round_no + 1}/{repeat}")
     return {
         "cases": n,
-        "rows": {"cases": counts[0], "clocks": counts[1], "ratings": counts[2], "visits": counts[3]},
+        "rows": {
+            "cases": counts[0],
+            "clocks": counts[1],
+            "ratings": counts[2],
+            "visits": counts[3],
+        },
         "load_s": round(load_s, 1),
         "rollup_rows": rows,
         "rebuild": build,
@@ -425,9 +433,13 @@ def print_report(report: dict[str, Any]) -> None:
     )
     out()
     sizes = report["sizes"]
-    out("| measured (median of " + str(report["repeat"]) + ", range) | " + " | ".join(
-        f"{s['cases']:,} cases" for s in sizes
-    ) + " |")
+    out(
+        "| measured (median of "
+        + str(report["repeat"])
+        + ", range) | "
+        + " | ".join(f"{s['cases']:,} cases" for s in sizes)
+        + " |"
+    )
     out("|---|" + "---:|" * len(sizes))
     for name in sizes[0]["timings"]:
         cells = []
@@ -461,7 +473,14 @@ def main() -> None:
     create_database()
     try:
         django_setup()
-        results = [measure_size(n, repeat) for n in sizes]
+        results = []
+        for n in sizes:
+            results.append(measure_size(n, repeat))
+            # Each size's results as soon as they are in (a long 1M run may be cut short).
+            partial = {"machine": machine(), "repeat": repeat, "sizes": results}
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(partial, indent=2, ensure_ascii=False, default=str))
+            print_report(partial)
         report = {
             "benchmark": "kpi",
             "machine": machine(),

@@ -24,6 +24,7 @@ BENCHES = {
     "reports": HERE / "bench_reports.py",
     "parts": HERE / "bench_parts.py",
     "kb": HERE / "bench_kb.py",
+    "kpi": HERE / "bench_kpi.py",
 }
 
 
