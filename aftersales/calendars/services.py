@@ -26,8 +26,10 @@ from aftersales.calendars.selectors import forget_cached_spec
 from aftersales.core import clock
 from aftersales.core.errors import ValidationFailed
 from aftersales.core.services import model_create, model_update
+from aftersales.core.uploads import CALENDAR_EXTENSIONS, check_bytes
 
 CALENDAR_FIELDS = ("name", "timezone", "observes_holidays", "description")
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def calendar_touch(calendar: BusinessCalendar) -> None:
@@ -333,6 +335,14 @@ def calendar_import(
     is_ical = filename.lower().endswith((".ics", ".ical")) or content.lstrip().startswith(
         b"BEGIN:VCALENDAR"
     )
+    if content:  # by its bytes: text, not a program or a web page under a calendar's name
+        check_bytes(
+            content,
+            name=filename or ("calendar.ics" if is_ical else "calendar.csv"),
+            field="file",
+            accept=CALENDAR_EXTENSIONS,
+            max_bytes=IMPORT_MAX_BYTES,
+        )
     if is_ical:
         rows = _parse_ical(content)
     else:

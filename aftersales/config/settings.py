@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "aftersales.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Downloads: allow-listed type, attachment, nosniff, a sandboxing CSP (aftersales.core).
+    "aftersales.core.downloads.DownloadHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Administrators without a verified second factor go to the two-factor pages (when required).

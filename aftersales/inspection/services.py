@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import logging
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -22,11 +21,12 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.choices import UserRole
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Capability, has_capability
-from aftersales.cases.services import attachment_add, attachment_limits, case_create
+from aftersales.cases.services import attachment_add, case_create
 from aftersales.catalog.models import Asset, Contract, Product
 from aftersales.catalog.services import asset_create
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotAllowed, ValidationFailed
+from aftersales.core.uploads import check_upload
 from aftersales.customers.models import Contact, Customer, Site
 from aftersales.inspection.models import (
     AcceptedUnit,
@@ -409,13 +409,9 @@ def professional_inspection_sign(
 
 
 def _check_file(upload: Any, field: str) -> None:
-    """The limits of case attachments apply: the files may become a case's evidence."""
-    max_bytes, allowed = attachment_limits()
-    name = PurePath(str(getattr(upload, "name", "") or "")).name
-    if not name or PurePath(name).suffix.lower() not in allowed:
-        raise ValidationFailed(_("Files of this type are not accepted."), field=field)
-    if not 0 < getattr(upload, "size", 0) <= max_bytes:
-        raise ValidationFailed(_("The file is empty or too large."), field=field)
+    """The limits of case attachments apply (size, and type by content): the files may become
+    a case's evidence."""
+    check_upload(upload, field=field)
 
 
 def _group(rows: list[LineCheck]) -> dict[int, list[LineCheck]]:

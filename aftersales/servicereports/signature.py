@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from aftersales.core.errors import ValidationFailed
+from aftersales.core.uploads import check_bytes
 
 PREFIX = "data:image/png;base64,"
 MAX_BYTES = 512 * 1024
@@ -36,8 +37,10 @@ def signature_png(data_url: str) -> bytes:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise _fail(_("The signature is not valid base64.")) from None
-    if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise _fail(_("The signature is not a PNG image."))
+    try:  # the shared content check first: a PNG by its bytes, nothing executable
+        check_bytes(raw, name="signature.png", field="signature", accept={".png"})
+    except ValidationFailed:
+        raise _fail(_("The signature is not a PNG image.")) from None
     try:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != "PNG":

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from aftersales.core.uploads import CheckedUploadsAdminMixin
 from aftersales.training.models import Attendee, Course, CustomerTrainingSession, StaffTraining
 
 
@@ -24,7 +25,8 @@ class AttendeeInline(admin.TabularInline):
 
 
 @admin.register(CustomerTrainingSession)
-class CustomerTrainingSessionAdmin(admin.ModelAdmin):
+class CustomerTrainingSessionAdmin(CheckedUploadsAdminMixin, admin.ModelAdmin):
+    # The materials file is checked by size and content like a case attachment.
     list_display = ("course", "customer", "held_on", "trainer", "location")
     list_filter = ("course",)
     search_fields = ("customer__name", "course__name")

@@ -12,6 +12,7 @@ from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.catalog.entitlement import add_months
 from aftersales.core.errors import NotAllowed, ValidationFailed
+from aftersales.core.uploads import check_upload
 from aftersales.training.choices import CourseAudience, TrainingResult
 from aftersales.training.models import Attendee, Course, CustomerTrainingSession, StaffTraining
 
@@ -82,6 +83,8 @@ def customer_session_record(
     names = [(a.get("name") or "").strip() for a in attendees]
     if not attendees or not all(names):
         raise ValidationFailed(_("List the attendees by name."), field="attendees")
+    if materials:
+        check_upload(materials, field="materials")
     session = CustomerTrainingSession.objects.create(
         course=course,
         customer=customer,
