@@ -34,6 +34,4 @@ class Command(BaseCommand):
             if not options["rebuild"]:
                 raise CommandError("--since goes with --rebuild.")
         result = rollups.rebuild(since=since) if options["rebuild"] else rollups.refresh()
-        self.stdout.write(
-            f"{result['days']} days, {result['rows']} rows in {result['seconds']} s"
-        )
+        self.stdout.write(f"{result['days']} days, {result['rows']} rows in {result['seconds']} s")
