@@ -25,6 +25,7 @@ BENCHES = {
     "parts": HERE / "bench_parts.py",
     "kb": HERE / "bench_kb.py",
     "kpi": HERE / "bench_kpi.py",
+    "load": HERE / "bench_load.py",
 }
 
 
