@@ -13,6 +13,7 @@ from aftersales.accounts.models import Team, User
 from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
 from aftersales.catalog.choices import CoverageKind, ServiceLevel
 from aftersales.catalog.models import Asset
+from aftersales.core.uploads import UploadValidator
 from aftersales.customers.models import Contact, Customer, Site
 
 
@@ -59,7 +60,9 @@ class CaseNewForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), queryset=staff_users(), required=False, to_field_name="username"
     )
-    attachment = forms.FileField(label=_("Scanned document or file"), required=False)
+    attachment = forms.FileField(
+        label=_("Scanned document or file"), required=False, validators=[UploadValidator()]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -88,7 +91,9 @@ class ReplyForm(forms.Form):
         coerce=lambda v: v == "1",
         initial="1",
     )
-    attachment = forms.FileField(label=_("Attach a file"), required=False)
+    attachment = forms.FileField(
+        label=_("Attach a file"), required=False, validators=[UploadValidator()]
+    )
 
 
 class TransitionForm(forms.Form):
@@ -129,7 +134,7 @@ class EscalateForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    attachment = forms.FileField(label=_("File"))
+    attachment = forms.FileField(label=_("File"), validators=[UploadValidator()])
     public = forms.TypedChoiceField(
         label=_("Visibility"),
         choices=[("1", _("Visible to the customer")), ("0", _("Internal"))],

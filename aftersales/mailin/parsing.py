@@ -27,7 +27,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
-import nh3
+from aftersales.core.html import clean_html
 
 
 class MessageError(Exception):
@@ -462,8 +462,8 @@ def parse_headers(raw: bytes) -> tuple[str, str, str, str]:
 
 def sanitize_html(source: str) -> str:
     """Return ``source`` cleaned by nh3 (the allow-list of tags and attributes; no scripts,
-    styles, event handlers or ``javascript:`` links)."""
-    return nh3.clean(source)
+    styles, event handlers or ``javascript:`` links; aftersales.core.html)."""
+    return clean_html(source)
 
 
 _BLOCK_TAGS = frozenset(

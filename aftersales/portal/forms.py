@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.choices import CaseSeverity, CaseType
 from aftersales.catalog.models import Asset
+from aftersales.core.uploads import UploadValidator
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -16,10 +17,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one field (photos, logs)."""
+    """Several files in one field (photos, logs), each checked by size and content before
+    anything is saved (aftersales.core.uploads)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("validators", [UploadValidator()])
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
