@@ -1,4 +1,4 @@
-"""Inspection evidence and appraisal reports are checked by their bytes before anything is signed."""
+"""Inspection evidence is checked by its bytes before anything is signed."""
 
 from __future__ import annotations
 
