@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from aftersales.cases.models import Case
@@ -81,16 +81,16 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def case_measures(cases: QuerySet[Case]) -> dict[str, Any]:
+    from aftersales.dispatch.models import Visit
+
+    # "No visit" as a subquery: a join on visits would count a case once per visit.
+    visited = Exists(Visit.objects.filter(case=OuterRef("pk")))
     totals = cases.aggregate(
         cases=Count("id"),
         resolved=Count("id", filter=Q(status__in=["resolved", "closed"])),
         reopenings=Sum("reopen_count"),
         complaints=Count("id", filter=Q(case_type="complaint")),
-        fcr=Count(
-            "id",
-            filter=Q(status__in=["resolved", "closed"], reopen_count=0, visits__isnull=True),
-            distinct=True,
-        ),
+        fcr=Count("id", filter=Q(status__in=["resolved", "closed"], reopen_count=0) & ~Q(visited)),
     )
     n, resolved = totals["cases"], totals["resolved"]
     return {

@@ -63,6 +63,32 @@ def test_case_measures_by_hand(world):
     assert body["repeat_faults"] == [{"serial_number": "KPI-1", "faults": 3}]
 
 
+def test_a_case_with_several_visits_counts_once(world, engineer, agent):
+    from aftersales.dispatch.models import Visit
+
+    for hour in (12, 15):
+        Visit.objects.create(
+            case=world["b"],
+            engineer=engineer,
+            planned_at=at(2026, 11, 3, hour, 0),
+            created_by=agent,
+            created_at=at(2026, 11, 3, 11, 0),
+        )
+    Visit.objects.create(
+        case=world["a"],
+        engineer=engineer,
+        planned_at=at(2026, 11, 2, 12, 0),
+        created_by=agent,
+        created_at=at(2026, 11, 2, 10, 30),
+    )
+    body = summary(period=NOV)
+    assert body["cases"] == 4
+    assert body["resolved"] == 2
+    assert body["reopenings"] == 2
+    assert body["complaints_per_100_cases"] == 25.0
+    assert body["first_contact_resolved"] == 0  # A needed a visit, B was reopened
+
+
 def test_sla_measures_by_hand(world):
     response = summary(period=NOV)["sla"]["targets"]["response"]
     # A met in 30 minutes, B in 60; C breached (2 h on the 7x24 contract); D breached (24 h).
