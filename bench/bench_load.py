@@ -798,6 +798,10 @@ def bottleneck(step: dict[str, Any], cores: int, workers: int) -> str:
     )
 
 
+def ms_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
 def clients(n: int) -> str:
     return f"{n} client" + ("" if n == 1 else "s")
 
@@ -1026,8 +1030,8 @@ def main() -> None:
                 results.append(step)
                 log(
                     f"round {round_no + 1}/{args.rounds}, {clients} clients: "
-                    f"{step['throughput']:.1f} req/s, p95 reads {step['read']['p95_ms']} ms, "
-                    f"writes {step['write']['p95_ms']} ms, errors {step['errors']}, "
+                    f"{step['throughput']:.1f} req/s, p95 reads {ms_text(step['read']['p95_ms'])}"
+                    f" ms, writes {ms_text(step['write']['p95_ms'])} ms, errors {step['errors']}, "
                     f"busy {step['cpu_busy_share']:.0%}, foreign {step['foreign_share']:.0%}"
                 )
                 for sample in step["error_samples"]:
