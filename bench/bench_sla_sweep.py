@@ -489,7 +489,8 @@ class ClockFactory:
         from aftersales.sla.models import SlaClock
         from aftersales.sla.services.clocks import _refresh
 
-        mode = MODES[status][kind]
+        # A remedy clock (warranty claims, complaints) runs like restore: to the end of the case.
+        mode = MODES[status].get(kind, MODES[status]["restore"])
         rules = self.ladder.get((severity, kind), [])
         key = (target.pk, policy.pk, tuple(r.pk for r in rules), mode, start, until)
         if key in self._memo:
