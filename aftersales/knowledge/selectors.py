@@ -111,19 +111,30 @@ def _narrowed(qs: QuerySet[Article], tokens: list[str]) -> QuerySet[Article]:
     return qs
 
 
-def _huge(narrowed: QuerySet[Article]) -> bool:
-    """Return whether more than ``COMMON_CANDIDATES`` rows pass the bigram index.
+def _huge(qs: QuerySet[Article], tokens: list[str]) -> bool:
+    """Return whether more than ``COMMON_CANDIDATES`` rows have all of ``tokens``.
 
-    PostgreSQL: the planner's estimate, from the element frequencies ANALYZE keeps for the
-    indexed bigram arrays (a probe query would be planned as a sequential scan that splits
-    every row's bigrams). SQLite: counted through the FTS5 table, stopping at the threshold.
-    A wrong guess costs time, never correctness.
+    Read from figures the database keeps anyway, never by counting rows: on PostgreSQL the
+    planner's estimate, from the element frequencies ANALYZE keeps for the indexed bigram arrays
+    (a counting query would be planned as a sequential scan that splits every row's bigrams);
+    on SQLite the document frequency of the rarest token in the FTS5 vocabulary. A wrong guess
+    costs time, never correctness.
     """
-    rows = narrowed.order_by().values_list("pk", flat=True)
     if connection.vendor == "postgresql":
+        rows = _narrowed(qs, tokens).order_by().values_list("pk", flat=True)
         plan = json.loads(rows.explain(format="json"))
         return bool(plan[0]["Plan"]["Plan Rows"] > COMMON_CANDIDATES)
-    return bool(list(rows[COMMON_CANDIDATES : COMMON_CANDIDATES + 1]))
+    if connection.vendor == "sqlite":
+        marks = ", ".join(["%s"] * len(tokens))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), min(doc) FROM knowledge_article_fts_vocab "  # noqa: S608
+                f"WHERE term IN ({marks})",
+                tokens,
+            )
+            found, rarest = cursor.fetchone()
+        return bool(found == len(set(tokens)) and rarest > COMMON_CANDIDATES)
+    return False
 
 
 def _first_ids(qs: QuerySet[Article], text: str, grams: list[str], limit: int) -> list[int] | None:
@@ -138,8 +149,9 @@ def _first_ids(qs: QuerySet[Article], text: str, grams: list[str], limit: int) -
     page comes from the same walk's non-title hits, exact for the same reason.
     """
     titles: list[int] | None = None  # None: to be found by the walk
-    title_postings = _narrowed(qs, [TITLE_MARK + gram for gram in grams])
-    if not _huge(title_postings):
+    title_grams = [TITLE_MARK + gram for gram in grams]
+    if not _huge(qs, title_grams):
+        title_postings = _narrowed(qs, title_grams)
         rows = list(
             title_postings.filter(title__icontains=text)
             .order_by()
@@ -192,12 +204,11 @@ def article_search(
     grams = query_grams(text)
     if not grams:  # one character: no bigram, a plain scan
         return _ranked(qs, text)
-    narrowed = _narrowed(qs, grams)
-    if connection.vendor in ("postgresql", "sqlite") and _huge(narrowed):
+    if _huge(qs, grams):
         ids = _first_ids(qs, text, grams, limit)
         if ids is not None:
             return _ranked(qs.filter(pk__in=ids), text)
-    return _ranked(narrowed, text)
+    return _ranked(_narrowed(qs, grams), text)
 
 
 # What separates the topic words of a summary typed as a sentence ("我们的打印机卡纸了").
