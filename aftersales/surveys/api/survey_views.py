@@ -154,7 +154,8 @@ class FollowUpCallView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         """Log a call (``close``: the follow-up ends with it)."""
         follow_up = FollowUp.objects.filter(pk=pk).first()
-        if follow_up is None:
+        # Follow-ups are staff work: anyone else finds none (404, before the body is read).
+        if follow_up is None or not has_capability(request.user, Capability.WORK_CASES):
             raise Http404
         data = CallInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
