@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Capability, ensure_capability
+from aftersales.audit.services import audit_record
 from aftersales.calendars.choices import CalendarDayKind
 from aftersales.calendars.engine import CalendarSpec
 from aftersales.calendars.models import BusinessCalendar, CalendarDataYear, CalendarDay, WeeklyHours
@@ -381,4 +382,7 @@ def calendar_import(
         ]
     )
     calendar_touch(calendar)
+    # Bulk writes send no model signals: the import is recorded in the audit trail here.
+    listed = ", ".join(f"{d.isoformat()} {k}" for d, k in sorted(seen.items()))
+    audit_record(action="import", obj=calendar, changes={"days": [None, listed]})
     return {"days": len(seen), "years": years}

@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("aftersales.inspection.api.urls")),
     path("", include("aftersales.releases.api.urls")),
     path("", include("aftersales.training.api.urls")),
+    path("", include("aftersales.audit.api.urls")),
     path("", include("aftersales.knowledge.api.urls")),
     path("", include("aftersales.surveys.api.urls")),
     path("", include("aftersales.kpi.api.urls")),

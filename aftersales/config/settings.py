@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "aftersales.portal",
     "aftersales.demo",
     "aftersales.ops",
+    "aftersales.audit",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session passed a two-factor code.
     "django_otp.middleware.OTPMiddleware",
+    # Remembers who acts and from where for the audit trail (aftersales.audit).
+    "aftersales.audit.context.AuditContextMiddleware",
     "aftersales.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -57,6 +57,7 @@ urlpatterns = [
     path("surveys/", include("aftersales.surveys.urls")),
     path("kpi/", include("aftersales.kpi.urls")),
     path("exports/", include("aftersales.exports.urls")),
+    path("audit/", include("aftersales.audit.urls")),
     path("files/<int:attachment_id>/", file_views.download, name="file-download"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin signs in on the same (throttled, two-factor) page as everybody else.
