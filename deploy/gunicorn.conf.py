@@ -1,4 +1,4 @@
-"""gunicorn settings for aftersales (``gunicorn -c deploy/gunicorn.conf.py aftersales.config.wsgi``).
+"""gunicorn settings (``gunicorn -c deploy/gunicorn.conf.py aftersales.config.wsgi``).
 
 Every value can be overridden by the environment variable named beside it.
 """

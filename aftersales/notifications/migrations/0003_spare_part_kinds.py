@@ -4,30 +4,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_outbox_deliveries_preferences_oncall'),
+        ("notifications", "0002_outbox_deliveries_preferences_oncall"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delivery',
-            name='kind',
-            field=models.CharField(choices=[('case_created', 'Request registered (acknowledgement)'), ('first_response', 'First response'), ('case_reply', 'Reply from the service team'), ('status_changed', 'Status changed'), ('case_resolved', 'Case resolved'), ('engineer_dispatched', 'Engineer dispatched'), ('part_shipped', 'Spare part shipped'), ('part_return_overdue', 'Faulty part return overdue'), ('part_return_reminder', 'Faulty part due back soon'), ('sla_warning', 'Service-level warning'), ('sla_breach', 'Service-level breach'), ('escalation', 'Escalation'), ('low_stock', 'Spare part below its minimum stock'), ('urgent_case', 'New urgent case after hours')], max_length=30, verbose_name='kind'),
+            model_name="delivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("case_created", "Request registered (acknowledgement)"),
+                    ("first_response", "First response"),
+                    ("case_reply", "Reply from the service team"),
+                    ("status_changed", "Status changed"),
+                    ("case_resolved", "Case resolved"),
+                    ("engineer_dispatched", "Engineer dispatched"),
+                    ("part_shipped", "Spare part shipped"),
+                    ("part_return_overdue", "Faulty part return overdue"),
+                    ("part_return_reminder", "Faulty part due back soon"),
+                    ("sla_warning", "Service-level warning"),
+                    ("sla_breach", "Service-level breach"),
+                    ("escalation", "Escalation"),
+                    ("low_stock", "Spare part below its minimum stock"),
+                    ("urgent_case", "New urgent case after hours"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='eventpreference',
-            name='event',
-            field=models.CharField(choices=[('case_created', 'Request registered (acknowledgement)'), ('first_response', 'First response'), ('case_reply', 'Reply from the service team'), ('status_changed', 'Status changed'), ('case_resolved', 'Case resolved'), ('engineer_dispatched', 'Engineer dispatched'), ('part_shipped', 'Spare part shipped'), ('part_return_overdue', 'Faulty part return overdue'), ('part_return_reminder', 'Faulty part due back soon'), ('sla_warning', 'Service-level warning'), ('sla_breach', 'Service-level breach'), ('escalation', 'Escalation'), ('low_stock', 'Spare part below its minimum stock'), ('urgent_case', 'New urgent case after hours')], max_length=30, verbose_name='event'),
+            model_name="eventpreference",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("case_created", "Request registered (acknowledgement)"),
+                    ("first_response", "First response"),
+                    ("case_reply", "Reply from the service team"),
+                    ("status_changed", "Status changed"),
+                    ("case_resolved", "Case resolved"),
+                    ("engineer_dispatched", "Engineer dispatched"),
+                    ("part_shipped", "Spare part shipped"),
+                    ("part_return_overdue", "Faulty part return overdue"),
+                    ("part_return_reminder", "Faulty part due back soon"),
+                    ("sla_warning", "Service-level warning"),
+                    ("sla_breach", "Service-level breach"),
+                    ("escalation", "Escalation"),
+                    ("low_stock", "Spare part below its minimum stock"),
+                    ("urgent_case", "New urgent case after hours"),
+                ],
+                max_length=30,
+                verbose_name="event",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('sla_warning', 'Service-level warning'), ('sla_breach', 'Service-level breach'), ('escalation', 'Escalation'), ('low_stock', 'Spare part below its minimum stock'), ('urgent_case', 'New urgent case after hours')], max_length=30, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("sla_warning", "Service-level warning"),
+                    ("sla_breach", "Service-level breach"),
+                    ("escalation", "Escalation"),
+                    ("low_stock", "Spare part below its minimum stock"),
+                    ("urgent_case", "New urgent case after hours"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationevent',
-            name='kind',
-            field=models.CharField(choices=[('case_created', 'Request registered (acknowledgement)'), ('first_response', 'First response'), ('case_reply', 'Reply from the service team'), ('status_changed', 'Status changed'), ('case_resolved', 'Case resolved'), ('engineer_dispatched', 'Engineer dispatched'), ('part_shipped', 'Spare part shipped'), ('part_return_overdue', 'Faulty part return overdue'), ('part_return_reminder', 'Faulty part due back soon'), ('sla_warning', 'Service-level warning'), ('sla_breach', 'Service-level breach'), ('escalation', 'Escalation'), ('low_stock', 'Spare part below its minimum stock'), ('urgent_case', 'New urgent case after hours')], max_length=30, verbose_name='kind'),
+            model_name="notificationevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("case_created", "Request registered (acknowledgement)"),
+                    ("first_response", "First response"),
+                    ("case_reply", "Reply from the service team"),
+                    ("status_changed", "Status changed"),
+                    ("case_resolved", "Case resolved"),
+                    ("engineer_dispatched", "Engineer dispatched"),
+                    ("part_shipped", "Spare part shipped"),
+                    ("part_return_overdue", "Faulty part return overdue"),
+                    ("part_return_reminder", "Faulty part due back soon"),
+                    ("sla_warning", "Service-level warning"),
+                    ("sla_breach", "Service-level breach"),
+                    ("escalation", "Escalation"),
+                    ("low_stock", "Spare part below its minimum stock"),
+                    ("urgent_case", "New urgent case after hours"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
     ]
