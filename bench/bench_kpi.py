@@ -14,7 +14,9 @@ What the script does, for each size (100,000 then 1,000,000 cases, in one databa
    met, breached, met late, running or cancelled, with working seconds); ratings, surveys,
    visits and escalations on a share of the cases.
 2. Builds the rollups from scratch (`kpi.rollups.rebuild`, as `aftersales kpi_rollup
-   --rebuild`) and times it, then one incremental run with nothing changed.
+   --rebuild`: the set-based SQL build on PostgreSQL) and times it; builds one 31-day batch
+   again with SQL and with the per-case Python path in the same run (time, identical rows);
+   then two incremental runs with nothing changed.
 3. Checks that the rollup-based dashboard data and the engineer's scorecard measures equal the
    direct computation of `kpi.measures` (this month, last month).
 4. Times, interleaved over `--repeat` rounds (medians, ranges): the dashboard data read from
@@ -277,6 +279,37 @@ def direct_engineer(engineer: Any, period: Any) -> dict[str, Any]:
     }
 
 
+def compare_builds() -> dict[str, Any]:
+    """Build the 31 days ending 40 days ago with SQL and with the per-case Python path (the
+    build before the set-based one) in the same run; check that the rows are identical."""
+    from collections import Counter
+
+    from django.db import transaction
+
+    from aftersales.core import clock
+    from aftersales.kpi import rollups
+    from aftersales.kpi.models import DailyCaseRollup
+
+    last = clock.today() - timedelta(days=40)
+    days = [last - timedelta(days=i) for i in range(rollups.BUILD_BATCH_DAYS)]
+    result: dict[str, Any] = {"days": [days[-1].isoformat(), days[0].isoformat()]}
+    rows = {}
+    for method in ("sql", "python", "sql"):
+        started = time.perf_counter()
+        with transaction.atomic():
+            written = rollups._build_days(days, method=method)
+        result[f"{method}_s"] = round(time.perf_counter() - started, 2)
+        result["rows"] = written
+        rows[method] = Counter(
+            DailyCaseRollup.objects.filter(day__gte=days[-1], day__lte=days[0]).values_list(
+                *rollups.ROLLUP_COLUMNS
+            )
+        )
+    result["cases"] = sum(r[rollups.ROLLUP_COLUMNS.index("cases")] for r in rows["sql"].elements())
+    result["identical"] = rows["sql"] == rows["python"]
+    return result
+
+
 def timed(fn: Any) -> float:
     started = time.perf_counter()
     fn()
@@ -297,10 +330,12 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         "(SELECT count(*) FROM surveys_rating), (SELECT count(*) FROM dispatch_visit)"
     )[0]
     log(f"loaded in {load_s:.0f} s: cases, clocks, ratings, visits = {counts}")
-    build = rollups.rebuild()
+    build = rollups.rebuild()  # the set-based SQL build on PostgreSQL
     rows = sql("SELECT count(*) FROM kpi_dailycaserollup")[0][0]
     sql("ANALYZE kpi_dailycaserollup")
     log(f"rollups built: {build}")
+    build_compare = compare_builds()
+    log(f"one 31-day batch, SQL vs per-case Python build: {build_compare}")
     started = time.monotonic()
     rollups.refresh()
     rollups.refresh()
@@ -379,6 +414,7 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         "load_s": round(load_s, 1),
         "rollup_rows": rows,
         "rebuild": build,
+        "build_compare": build_compare,
         "refresh_two_runs_s": round(refresh_s, 2),
         "periods": {
             "this_month": [this_month.first.isoformat(), this_month.last.isoformat()],
@@ -456,6 +492,12 @@ def print_report(report: dict[str, Any]) -> None:
             f"rebuild {b['seconds']:.0f} s for {b['days']} days, {s['rollup_rows']:,} rows; two "
             f"incremental runs with nothing changed {s['refresh_two_runs_s']:.2f} s; equal to "
             f"the direct computation: {s['equal']}."
+        )
+        c = s["build_compare"]
+        out(
+            f"  One 31-day batch ({c['days'][0]} to {c['days'][1]}, {c['cases']:,} cases, "
+            f"{c['rows']:,} rows): SQL build {c['sql_s']:.2f} s, per-case Python build "
+            f"{c['python_s']:.2f} s; identical rows: {c['identical']}."
         )
 
 
