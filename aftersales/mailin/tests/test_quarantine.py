@@ -63,7 +63,10 @@ def test_too_large_mail_stays_in_quarantine_on_retry_until_released(
 ):
     settings.MAILIN_MAX_MESSAGE_BYTES = 3000
     account.deliver(
-        message(sender=contact.email, attachments=[("scan.pdf", "application/pdf", b"%" * 6000)])
+        message(
+            sender=contact.email,
+            attachments=[("scan.pdf", "application/pdf", b"%PDF-1.4\n" + b"%" * 6000)],
+        )
     )
     mailbox_fetch(mailbox=mailbox)
     row = InboundMessage.objects.get()
