@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import translation
 from openpyxl import load_workbook
 
 from aftersales.exports.models import ExportJob
@@ -80,7 +81,8 @@ def test_unknown_report_fails_the_job_with_a_message(supervisor):
         filename="x.csv",
         created_at=at(2026, 11, 1, 9, 0),
     )
-    export_run(job_id=job.pk)
+    with translation.override("en"):
+        export_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "failed"
     assert job.error == "Unknown report."
