@@ -209,6 +209,7 @@ def test_api_case_attachment_refuses_a_program_named_pdf(client_for, agent, make
         f"/api/v1/cases/{case.number}/attachments/",
         {"file": upload("invoice.pdf", EXE)},
         format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert response.json()["file"] == [
