@@ -310,6 +310,28 @@ def compare_builds() -> dict[str, Any]:
     return result
 
 
+def profile_dashboard(period: Any) -> list[dict[str, Any]]:
+    """The SQL statements of one rollup-based dashboard read with their times (DEBUG query
+    log), slowest first, and the Python share of the total."""
+    from django.db import connection, reset_queries
+
+    from aftersales.kpi import rollups
+
+    rollups.dashboard(period=period, slices={})  # warm
+    reset_queries()
+    started = time.perf_counter()
+    rollups.dashboard(period=period, slices={})
+    total_ms = (time.perf_counter() - started) * 1000
+    queries = [
+        {"ms": round(float(q["time"]) * 1000, 1), "sql": " ".join(q["sql"].split())[:160]}
+        for q in connection.queries
+    ]
+    sql_ms = sum(q["ms"] for q in queries)
+    queries.sort(key=lambda q: -q["ms"])
+    summary = {"total_ms": round(total_ms), "sql_ms": round(sql_ms), "statements": len(queries)}
+    return [summary, *queries[:8]]
+
+
 def timed(fn: Any) -> float:
     started = time.perf_counter()
     fn()
@@ -379,6 +401,9 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         assert r.status_code == 200
         assert engineer.username.encode() in r.content
 
+    profile = profile_dashboard(last_month)
+    log(f"dashboard (last month) statements, slowest first: {profile[:4]}")
+
     configs = {}
     for label, period in (("this month", this_month), ("last month", last_month)):
         configs[f"dashboard data, rollups ({label})"] = lambda p=period: rollups.dashboard(
@@ -415,6 +440,7 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         "rollup_rows": rows,
         "rebuild": build,
         "build_compare": build_compare,
+        "dashboard_profile_last_month": profile,
         "refresh_two_runs_s": round(refresh_s, 2),
         "periods": {
             "this_month": [this_month.first.isoformat(), this_month.last.isoformat()],

@@ -354,22 +354,32 @@ def _facts_sql(cases: QuerySet[Case], keys: tuple[str, ...]) -> tuple[str, list[
 
 
 @contextmanager
-def _cursor_without_jit() -> Iterator[Any]:
-    """A cursor with PostgreSQL's JIT off for its statements (restored after).
+def _jit_off() -> Iterator[None]:
+    """PostgreSQL's JIT off for the statements inside (restored after; a transaction).
 
     The planner's estimate for the grouped facts is far above ``jit_above_cost`` (a join of
-    per-case reductions it cannot size), so PostgreSQL would compile the ~100 aggregate
-    expressions first: seconds of compilation for a query that runs in milliseconds.
+    per-case reductions it cannot size), and the rollup reads sum ~50 columns over tens of
+    thousands of rows at 1,000,000 cases, so PostgreSQL would compile the aggregate
+    expressions first: up to seconds of compilation for queries that run in milliseconds.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
         if connection.vendor != "postgresql":
-            yield cursor
+            yield
             return
-        cursor.execute("SELECT current_setting('jit')")
-        (before,) = cursor.fetchone()
-        cursor.execute("SET LOCAL jit = off")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit')")
+            (before,) = cursor.fetchone()
+            cursor.execute("SET LOCAL jit = off")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('jit', %s, true)", [before])
+
+
+@contextmanager
+def _cursor_without_jit() -> Iterator[Any]:
+    """A cursor with PostgreSQL's JIT off for its statements (see ``_jit_off``)."""
+    with _jit_off(), connection.cursor() as cursor:
         yield cursor
-        cursor.execute("SELECT set_config('jit', %s, true)", [before])
 
 
 def grouped_facts(cases: QuerySet[Case], keys: tuple[str, ...]) -> Iterable[tuple[tuple, Counter]]:
@@ -882,7 +892,15 @@ def dashboard(
 ) -> dict[str, Any]:
     """Everything the supervisor dashboard shows: the summary, the bars by region and by team,
     the SLA heat map and the weekly trend (each equal to its ``measures`` function), from a few
-    grouped reads of the rollups and one direct read of the live days."""
+    grouped reads of the rollups and one direct read of the live days (JIT off: see
+    ``_jit_off``)."""
+    with _jit_off():
+        return _dashboard(period=period, slices=slices, now=now)
+
+
+def _dashboard(
+    *, period: Period, slices: dict[str, str] | None, now: datetime | None
+) -> dict[str, Any]:
     slices = {k: v for k, v in (slices or {}).items() if v}
     live = live_days(period, now=now)
     facts = _live_facts(period=period, slices=slices, live=live, keys=DASHBOARD_KEYS)
@@ -989,7 +1007,8 @@ def weekly_trend(period: Period, by_day: dict[Any, Counter]) -> list[dict[str, A
 
 def engineer_measures(*, engineer: Any, period: Period) -> dict[str, Any]:
     """The case, SLA and satisfaction measures of an engineer's scorecard cohort."""
-    total = _total(sums(period=period, engineer=engineer))
+    with _jit_off():
+        total = _total(sums(period=period, engineer=engineer))
     return {
         "counts": case_measures(total),
         "sla": sla_measures(total),
