@@ -279,6 +279,31 @@ def part_shipped(
     )
 
 
+def _part_return_event(
+    kind: str,
+    *,
+    case: Any,
+    part_name: str,
+    dedupe_key: str,
+    part_number: str,
+    return_due: datetime | None,
+    by: Any,
+    at: datetime | None,
+) -> None:
+    event_emit(
+        kind=kind,
+        case=case,
+        actor=by,
+        at=at,
+        dedupe_key=f"{EventKind(kind).value}:{dedupe_key}",
+        data={
+            "part_name": part_name,
+            "part_number": part_number,
+            "return_due": return_due.isoformat() if return_due else None,
+        },
+    )
+
+
 def part_return_overdue(
     *,
     case: Any,
@@ -290,17 +315,15 @@ def part_return_overdue(
     at: datetime | None = None,
 ) -> None:
     """Remind the customer that the faulty part was due back (10 depot working days)."""
-    event_emit(
-        kind=EventKind.PART_RETURN_OVERDUE,
+    _part_return_event(
+        EventKind.PART_RETURN_OVERDUE,
         case=case,
-        actor=by,
+        part_name=part_name,
+        dedupe_key=dedupe_key,
+        part_number=part_number,
+        return_due=return_due,
+        by=by,
         at=at,
-        dedupe_key=f"part_return_overdue:{dedupe_key}",
-        data={
-            "part_name": part_name,
-            "part_number": part_number,
-            "return_due": return_due.isoformat() if return_due else None,
-        },
     )
 
 
@@ -315,15 +338,13 @@ def part_return_reminder(
     at: datetime | None = None,
 ) -> None:
     """Remind the customer, before it is due, to send the faulty part back by ``return_due``."""
-    event_emit(
-        kind=EventKind.PART_RETURN_REMINDER,
+    _part_return_event(
+        EventKind.PART_RETURN_REMINDER,
         case=case,
-        actor=by,
+        part_name=part_name,
+        dedupe_key=dedupe_key,
+        part_number=part_number,
+        return_due=return_due,
+        by=by,
         at=at,
-        dedupe_key=f"part_return_reminder:{dedupe_key}",
-        data={
-            "part_name": part_name,
-            "part_number": part_number,
-            "return_due": return_due.isoformat() if return_due else None,
-        },
     )
