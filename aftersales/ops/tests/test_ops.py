@@ -176,7 +176,7 @@ def test_pages_and_readiness_answer_503_while_the_database_is_away(agent):
     browser = Client(raise_request_exception=False)
     browser.force_login(agent)
     with database_away(), translation.override("en"):
-        page = browser.get("/console/")
+        page = browser.get("/console/", HTTP_ACCEPT_LANGUAGE="en")
         assert page.status_code == 503
         assert page["Retry-After"] == "5"
         assert b"try again" in page.content
