@@ -162,3 +162,17 @@ def test_customer_file_and_asset_page_show_visits_and_parts_swapped(
         assert "更换风扇模块" in page
         assert "FAN-OLD" in page
         assert "FAN-NEW" in page
+
+
+def test_navigation_links_to_my_exports_and_the_audit_trail_for_administrators(
+    client, agent, admin_user
+):
+    client.force_login(agent)
+    page = client.get("/console/").content.decode()
+    assert 'href="/exports/"' in page
+    assert 'href="/audit/"' not in page
+    assert client.get("/exports/").status_code == 200
+    client.force_login(admin_user)
+    page = client.get("/console/").content.decode()
+    assert 'href="/audit/"' in page
+    assert client.get("/audit/").status_code == 200
