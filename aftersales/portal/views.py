@@ -12,8 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case as When_
-from django.db.models import IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,6 +30,7 @@ from aftersales.core import clock
 from aftersales.core.errors import DomainError
 from aftersales.core.pages import report_domain_error
 from aftersales.portal.forms import RatingForm, ReasonForm, ReplyForm, RequestForm
+from aftersales.portal.selectors import home_case_rows
 from aftersales.surveys.models import Rating
 from aftersales.surveys.services import case_rate
 
@@ -52,17 +51,8 @@ def contact_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 @contact_required
 def home(request: HttpRequest) -> HttpResponse:
     """The organisation's cases, open ones first, newest first."""
-    cases = (
-        case_selectors.case_list_for_api(user=request.user)  # type: ignore[arg-type]
-        .prefetch_related(None)
-        .annotate(
-            closed_first=When_(
-                When(status__in=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
-            )
-        )
-        .order_by("closed_first", "-reported_at")[:200]
-    )
-    return render(request, "portal/home.html", {"cases": cases, "nav": "cases"})
+    rows = home_case_rows(user=request.user)
+    return render(request, "portal/home.html", {"rows": rows, "nav": "cases"})
 
 
 @contact_required
