@@ -21,9 +21,11 @@ What the script does, for each size (100,000 then 1,000,000 cases, in one databa
    direct computation of `kpi.measures` (this month, last month).
 4. Times, interleaved over `--repeat` rounds (medians, ranges): the dashboard data read from
    the rollups and computed directly (the baseline: the code path before the rollups), the
-   rendered dashboard page (`GET /kpi/` as a supervisor, everything the page shows), one
-   engineer's scorecard (rollups and direct) and the scorecard page of that engineer
-   (`GET /kpi/scorecards/`), for this month (today read live) and for last month.
+   rendered dashboard page (`GET /kpi/` as a supervisor, everything the page shows), the
+   dashboard's median working time per target from the met-clock rows (`DailyMetClock`) and
+   from the clocks (the read before those rows), one engineer's scorecard (rollups and
+   direct) and the scorecard page of that engineer (`GET /kpi/scorecards/`), for this month
+   (today read live) and for last month.
 5. Prints a Markdown report for docs/PERFORMANCE.md and writes bench/results/kpi.json.
 
 Usage (from the repository root; PostgreSQL at 127.0.0.1:5432, user postgres, trust auth):
@@ -206,7 +208,9 @@ SELECT target, 7200, 75, c.reported_at, state, false, 0,
   CASE WHEN state = 'cancelled' THEN c.reported_at END
 FROM cases_case c
 CROSS JOIN (VALUES ('response'), ('confirm'), ('restore')) t(target)
-CROSS JOIN LATERAL (SELECT random() AS r) x
+-- r refers to the clock's row so that it is drawn for each clock (an uncorrelated LATERAL
+-- subquery is evaluated once: every clock would get the same state and working time).
+CROSS JOIN LATERAL (SELECT random() + 0 * c.id + 0 * length(t.target) AS r) x
 CROSS JOIN LATERAL (SELECT CASE
   WHEN r < 0.02 THEN 'cancelled'
   WHEN c.status NOT IN ('resolved', 'closed') AND r < 0.4 THEN 'running'
@@ -288,12 +292,12 @@ def compare_builds() -> dict[str, Any]:
 
     from aftersales.core import clock
     from aftersales.kpi import rollups
-    from aftersales.kpi.models import DailyCaseRollup
+    from aftersales.kpi.models import DailyCaseRollup, DailyMetClock
 
     last = clock.today() - timedelta(days=40)
     days = [last - timedelta(days=i) for i in range(rollups.BUILD_BATCH_DAYS)]
     result: dict[str, Any] = {"days": [days[-1].isoformat(), days[0].isoformat()]}
-    rows = {}
+    rows, met = {}, {}
     for method in ("sql", "python", "sql"):
         started = time.perf_counter()
         with transaction.atomic():
@@ -305,8 +309,14 @@ def compare_builds() -> dict[str, Any]:
                 *rollups.ROLLUP_COLUMNS
             )
         )
+        met[method] = Counter(
+            DailyMetClock.objects.filter(day__gte=days[-1], day__lte=days[0]).values_list(
+                *rollups.MET_CLOCK_COLUMNS
+            )
+        )
+    result["met_clock_rows"] = sum(met["sql"].values())
     result["cases"] = sum(r[rollups.ROLLUP_COLUMNS.index("cases")] for r in rows["sql"].elements())
-    result["identical"] = rows["sql"] == rows["python"]
+    result["identical"] = rows["sql"] == rows["python"] and met["sql"] == met["python"]
     return result
 
 
@@ -354,7 +364,8 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
     log(f"loaded in {load_s:.0f} s: cases, clocks, ratings, visits = {counts}")
     build = rollups.rebuild()  # the set-based SQL build on PostgreSQL
     rows = sql("SELECT count(*) FROM kpi_dailycaserollup")[0][0]
-    sql("ANALYZE kpi_dailycaserollup")
+    met_rows = sql("SELECT count(*) FROM kpi_dailymetclock")[0][0]
+    sql("ANALYZE kpi_dailycaserollup", "ANALYZE kpi_dailymetclock")
     log(f"rollups built: {build}")
     build_compare = compare_builds()
     log(f"one 31-day batch, SQL vs per-case Python build: {build_compare}")
@@ -411,6 +422,14 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         )
         configs[f"dashboard data, direct ({label})"] = lambda p=period: direct_dashboard(p, {})
         configs[f"dashboard page GET /kpi/ ({label})"] = lambda p=period: dash_page(p)
+        # The one non-additive read of the dashboard, before (percentile over the clocks of
+        # the period's cases) and now (over the met-clock rows of the period's days).
+        configs[f"medians per target, met-clock rows ({label})"] = lambda p=period: rollups.medians(
+            period=p
+        )
+        configs[f"medians per target, from the clocks ({label})"] = lambda p=period: (
+            rollups.medians(period=p, live=None)
+        )
         configs[f"scorecard, rollups ({label})"] = lambda p=period: __import__(
             "aftersales.kpi.scorecards", fromlist=["scorecard"]
         ).scorecard(engineer=engineer, period=p)
@@ -438,6 +457,7 @@ def measure_size(n: int, repeat: int) -> dict[str, Any]:
         },
         "load_s": round(load_s, 1),
         "rollup_rows": rows,
+        "met_clock_rows": met_rows,
         "rebuild": build,
         "build_compare": build_compare,
         "dashboard_profile_last_month": profile,
@@ -515,14 +535,16 @@ def print_report(report: dict[str, Any]) -> None:
         out(
             f"- {s['cases']:,} cases ({s['rows']['clocks']:,} clocks, {s['rows']['ratings']:,} "
             f"ratings, {s['rows']['visits']:,} visits; loaded in {s['load_s']:.0f} s): rollup "
-            f"rebuild {b['seconds']:.0f} s for {b['days']} days, {s['rollup_rows']:,} rows; two "
+            f"rebuild {b['seconds']:.0f} s for {b['days']} days, {s['rollup_rows']:,} rows "
+            f"and {s['met_clock_rows']:,} met-clock rows (the medians); two "
             f"incremental runs with nothing changed {s['refresh_two_runs_s']:.2f} s; equal to "
             f"the direct computation: {s['equal']}."
         )
         c = s["build_compare"]
         out(
             f"  One 31-day batch ({c['days'][0]} to {c['days'][1]}, {c['cases']:,} cases, "
-            f"{c['rows']:,} rows): SQL build {c['sql_s']:.2f} s, per-case Python build "
+            f"{c['rows']:,} rows, {c['met_clock_rows']:,} met-clock rows): SQL build "
+            f"{c['sql_s']:.2f} s, per-case Python build "
             f"{c['python_s']:.2f} s; identical rows: {c['identical']}."
         )
 

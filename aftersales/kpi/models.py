@@ -146,6 +146,39 @@ for _name in ROLLUP_MEASURES:
     )
 
 
+class DailyMetClock(models.Model):
+    """The working seconds of one met SLA clock (not cancelled, working time recorded), by the
+    local day of report of its case: what the median working time per target is read from.
+
+    The median is not additive, so ``DailyCaseRollup`` cannot hold it; these rows let it be
+    read from an index range of the period's days (``kpi.rollups.medians``) instead of from
+    the clocks of every case of the period. Built and rebuilt with the rollups, for the same
+    days. Slices are read through the case at query time.
+    """
+
+    day = models.DateField(_("day"))
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    target = models.CharField(max_length=12)
+    seconds = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("met SLA clock of a day")
+        verbose_name_plural = _("met SLA clocks of a day")
+        indexes = [
+            # Covers the unsliced median: an index-only range scan of the period's days.
+            models.Index(fields=["day", "target", "seconds"], name="kpi_metclock_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.case_id} {self.target} {self.seconds}"
+
+
 class RollupState(models.Model):
     """The one row that says which days the rollups cover and how far the change logs were read.
 

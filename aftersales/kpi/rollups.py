@@ -10,8 +10,10 @@ customer and the unit at query time; every slice of ``measures.SLICES`` is a pat
 as on ``Case``. Rates and averages are computed from the sums with the formulas of
 ``measures``. The unit in the grain makes repeat faults per serial number summable too.
 
-Not additive, so read directly: the median working time per target (from the clocks of the
-period), and the backlog by age at "now" (a partial index of open cases serves it).
+Not additive: the median working time per target is read from ``DailyMetClock`` (one row per
+met clock with its working seconds, by the local day of report of its case, built with the
+rollups for the same days), an index range of the period's days; the backlog by age at "now"
+is read directly (a partial index of open cases serves it).
 
 Exactness. Measures are over a *cohort* (cases reported in the period) and change whenever a
 case of the cohort changes, long after its day. A period is therefore read as two parts:
@@ -60,6 +62,7 @@ from aftersales.kpi.models import (
     ROLLUP_TARGET_MEASURES,
     ROLLUP_TARGETS,
     DailyCaseRollup,
+    DailyMetClock,
     RollupState,
 )
 
@@ -126,8 +129,14 @@ def _reported_in(days: Iterable[date], prefix: str = "") -> Q:
 # --- per-case facts ------------------------------------------------------------------------------
 
 
-def case_facts(cases: QuerySet[Case], keys: tuple[str, ...]) -> Iterator[tuple[tuple, Counter]]:
+def case_facts(
+    cases: QuerySet[Case], keys: tuple[str, ...], *, met_clocks: list[tuple] | None = None
+) -> Iterator[tuple[tuple, Counter]]:
     """Yield (values of ``keys``, additive facts) for each case of ``cases``.
+
+    ``met_clocks``: if given, the rows of ``DailyMetClock`` of these cases are appended to it
+    (``MET_CLOCK_COLUMNS``: the local day of report, the case, the target, the working seconds
+    of each met clock with working time recorded).
 
     ``keys`` are paths on ``Case`` (``"day"``: the local day of report). This defines what a
     case adds to the rollups; on PostgreSQL the builder and the live part of a period sum the
@@ -211,6 +220,8 @@ def case_facts(cases: QuerySet[Case], keys: tuple[str, ...]) -> Iterator[tuple[t
             if met:
                 facts[names[4]] += 1
                 facts[names[5]] += elapsed or 0
+                if met_clocks is not None and elapsed is not None:
+                    met_clocks.append((reported_at, case_id, target, elapsed))
         yield key, facts
 
 
@@ -248,17 +259,21 @@ def _build_days(days: list[date], *, method: str | None = None) -> int:
         while day <= last:
             batch_last = min(last, day + timedelta(days=BUILD_BATCH_DAYS - 1))
             DailyCaseRollup.objects.filter(day__gte=day, day__lte=batch_last).delete()
+            DailyMetClock.objects.filter(day__gte=day, day__lte=batch_last).delete()
             start, end = _day_bounds(day, batch_last)
             if sql:
                 written += _insert_sql(start, end)
+                _insert_met_clocks_sql(start, end)
             else:
                 cases = Case.objects.filter(reported_at__gte=start, reported_at__lt=end)
-                sums = _aggregate(case_facts(cases, ("day", *GRAIN)))
+                met_clocks: list[tuple] = []
+                sums = _aggregate(case_facts(cases, ("day", *GRAIN), met_clocks=met_clocks))
                 rows = [
                     (*key, *(facts.get(m, 0) for m in ROLLUP_MEASURES))
                     for key, facts in sums.items()
                 ]
                 _insert(rows)
+                _insert(met_clocks, model=DailyMetClock, columns=MET_CLOCK_COLUMNS)
                 written += len(rows)
             day = batch_last + timedelta(days=1)
     return written
@@ -412,28 +427,62 @@ def _insert_sql(start: datetime, end: datetime) -> int:
         return cursor.rowcount
 
 
+def _met_clocks(cases: QuerySet[Case]) -> QuerySet:
+    """The clocks of ``cases`` that the medians are computed from: met, not cancelled, with
+    their working time recorded (``percentile_cont`` ignores a missing one)."""
+    from aftersales.sla.models import SlaClock
+
+    return SlaClock.objects.filter(
+        case__in=cases.values("id"), met_at__isnull=False, elapsed_seconds__isnull=False
+    ).exclude(state="cancelled")
+
+
+def _insert_met_clocks_sql(start: datetime, end: datetime) -> int:
+    """Insert the ``DailyMetClock`` rows of the cases reported in [start, end) with one
+    ``INSERT ... SELECT`` (the Python build collects the same rows in ``case_facts``)."""
+    q = connection.ops.quote_name
+    cases = Case.objects.filter(reported_at__gte=start, reported_at__lt=end)
+    select, params = (
+        _met_clocks(cases)
+        .annotate(local_day=TruncDate("case__reported_at", tzinfo=zone()))
+        .values_list("local_day", "case_id", "target", "elapsed_seconds")
+        .order_by()
+        .query.sql_with_params()
+    )
+    columns = ", ".join(q(c) for c in MET_CLOCK_COLUMNS)
+    with _cursor_without_jit() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(DailyMetClock._meta.db_table)} ({columns}) {select}",  # noqa: S608
+            params,
+        )
+        return cursor.rowcount
+
+
 ROLLUP_COLUMNS = (
     "day",
     *GRAIN,
     *ROLLUP_MEASURES,
 )
+MET_CLOCK_COLUMNS = ("day", "case_id", "target", "seconds")
 
 
-def _insert(rows: list[tuple]) -> None:
-    """Insert rollup rows (``ROLLUP_COLUMNS``): COPY on PostgreSQL, a batched INSERT elsewhere
+def _insert(
+    rows: list[tuple], *, model: Any = DailyCaseRollup, columns: tuple[str, ...] = ROLLUP_COLUMNS
+) -> None:
+    """Insert rows of ``model`` (``columns``): COPY on PostgreSQL, a batched INSERT elsewhere
     (``bulk_create`` would spend most of the build preparing 50 values per row)."""
     if not rows:
         return
-    table = connection.ops.quote_name(DailyCaseRollup._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in ROLLUP_COLUMNS)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(ROLLUP_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _max_ids() -> dict[str, int]:
@@ -508,9 +557,11 @@ def rebuild(
         ):
             # Keep the days before ``since``: they are covered already.
             DailyCaseRollup.objects.filter(day__gte=since).delete()
+            DailyMetClock.objects.filter(day__gte=since).delete()
             start, covered_from = since, state.covered_from
         else:
             DailyCaseRollup.objects.all().delete()
+            DailyMetClock.objects.all().delete()
             start = max(first_day, since) if since else first_day
             covered_from = since
         days = list(_days(start, yesterday))
@@ -731,43 +782,64 @@ def _target_rows(t: Counter) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def medians(
-    *, period: Period, slices: dict[str, str] | None = None, engineer: Any = None
-) -> dict[str, int | None]:
-    """Median working seconds of the met clocks per target (not additive: read directly)."""
-    from aftersales.sla.models import SlaClock
+_UNKNOWN: Any = object()
 
+
+def medians(
+    *,
+    period: Period,
+    slices: dict[str, str] | None = None,
+    engineer: Any = None,
+    live: set[date] | None = _UNKNOWN,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Median working seconds of the met clocks per target (not additive, so not summed).
+
+    The met clocks of the clean days are read from ``DailyMetClock`` (an index range of the
+    period's days; through the case only when sliced), those of the live days (``live``, as
+    ``live_days``: computed when not given) from the clocks; the median is taken over both
+    together, by PostgreSQL (``percentile_cont(0.5)``: the mean of the two middle values for
+    an even count, as ``statistics.median``; both exact in a double) or in Python.
+    """
+    slices = {k: v for k, v in (slices or {}).items() if v}
+    if live is _UNKNOWN:
+        live = live_days(period, now=now)
     base = Case.objects.filter(assignee=engineer) if engineer is not None else None
     cases = cohort(period=period, slices=slices, base=base)
-    seconds: dict[str, list[int]] = defaultdict(list)
+    parts: list[QuerySet] = []
+    if live is None:
+        parts.append(_met_clocks(cases).values_list("target", "elapsed_seconds"))
+    else:
+        clean = DailyMetClock.objects.filter(day__gte=period.first, day__lte=period.last)
+        if live:
+            clean = clean.exclude(day__in=sorted(live))
+        if slices or engineer is not None:
+            clean = clean.filter(case__in=cases.values("id"))
+        parts.append(clean.values_list("target", "seconds"))
+        if live:
+            live_cases = cases.filter(_reported_in(live))
+            parts.append(_met_clocks(live_cases).values_list("target", "elapsed_seconds"))
+    parts = [part.order_by() for part in parts]
     if connection.vendor == "postgresql":
-        return _pg_medians(cases)
-    for target, elapsed in (
-        SlaClock.objects.filter(case__in=cases, met_at__isnull=False)
-        .exclude(state="cancelled")
-        .values_list("target", "elapsed_seconds")
-        .order_by()
-    ):
-        seconds[target].append(elapsed)
+        return _pg_medians(parts)
+    seconds: dict[str, list[int]] = defaultdict(list)
+    for part in parts:
+        for target, value in part:
+            seconds[target].append(value)
     return {target: round(median(values)) for target, values in seconds.items()}
 
 
-def _pg_medians(cases: QuerySet[Case]) -> dict[str, int | None]:
-    """The same medians computed by PostgreSQL (``percentile_cont(0.5)`` is the mean of the two
-    middle values for an even count, as ``statistics.median``; both are exact in a double)."""
-    from aftersales.sla.models import SlaClock
-
-    clocks = (
-        SlaClock.objects.filter(case__in=cases.values("id"), met_at__isnull=False)
-        .exclude(state="cancelled")
-        .values_list("target", "elapsed_seconds")
-        .order_by()
-    )
-    query, params = clocks.query.sql_with_params()
+def _pg_medians(parts: list[QuerySet]) -> dict[str, int]:
+    """The medians per target of the (target, seconds) rows of all ``parts`` together."""
+    queries, params = [], []
+    for part in parts:
+        query, part_params = part.query.sql_with_params()
+        queries.append(f"({query})")
+        params.extend(part_params)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT t.target, percentile_cont(0.5) WITHIN GROUP (ORDER BY t.elapsed_seconds) "  # noqa: S608 - the ORM's own SQL
-            f"FROM ({query}) AS t(target, elapsed_seconds) GROUP BY t.target",
+            "SELECT t.target, percentile_cont(0.5) WITHIN GROUP (ORDER BY t.seconds) "  # noqa: S608 - the ORM's own SQL
+            f"FROM ({' UNION ALL '.join(queries)}) AS t(target, seconds) GROUP BY t.target",
             params,
         )
         return {target: round(value) for target, value in cursor.fetchall()}
@@ -830,6 +902,8 @@ def repeat_faults(
     serials with a fault on a live day are counted exactly (rollups + live). A serial with no
     live fault keeps its rollup count, so the top of the merged list is exact.
     """
+    from aftersales.catalog.models import Asset
+
     slices = {k: v for k, v in (slices or {}).items() if v}
     if slices.get("case_type", "fault") != "fault":
         return []
@@ -844,16 +918,23 @@ def repeat_faults(
             live_counts[key[serial_index]] += f["cases"]
     counts: dict[str, int] = {}
     if live is not None:
+        # Grouped by the unit, not by its serial number (unique): no join with every unit;
+        # the serial numbers of the few units with two faults or more are read after.
         top = _rollup_sums(
             period=period,
             slices=slices,
             live=live,
-            keys=(serial,),
+            keys=("asset_id",),
             names=("cases",),
             having=Q(sum_cases__gte=2),
         )
+        serials = dict(
+            Asset.objects.filter(pk__in=sorted(k[0] for k in top if k[0] is not None))
+            .values_list("pk", "serial_number")
+            .order_by()
+        )
         ranked = sorted(
-            ((k[0], f["cases"]) for k, f in top.items() if k[0] is not None),
+            ((serials[k[0]], f["cases"]) for k, f in top.items() if serials.get(k[0])),
             key=lambda r: (-r[1], r[0]),
         )
         counts.update(ranked[:limit])
@@ -920,7 +1001,9 @@ def _dashboard(
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
         "slices": slices,
         **case_measures(total),
-        "sla": sla_measures(total, medians_by_target=medians(period=period, slices=slices)),
+        "sla": sla_measures(
+            total, medians_by_target=medians(period=period, slices=slices, live=live)
+        ),
         "satisfaction": satisfaction_measures(total),
         "repeat_faults": repeat_faults(
             period=period,

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from aftersales.cases.services import case_transition
 from aftersales.kpi import measures, rollups
 from aftersales.kpi.measures import Period
-from aftersales.kpi.models import DailyCaseRollup, RollupState
+from aftersales.kpi.models import DailyCaseRollup, DailyMetClock, RollupState
 from aftersales.sla.tests.helpers import asset_with_contract, at, open_case
 
 NOW = at(2026, 10, 14, 15, 0)
@@ -260,6 +260,10 @@ def test_rebuild_command_and_rollup_rows(world):
     today = dt.datetime(2026, 10, 14, tzinfo=NOW.tzinfo)
     total = sum(DailyCaseRollup.objects.values_list("cases", flat=True))
     assert total == Case.objects.filter(reported_at__lt=today).count()
+    # the median rows: every met clock of those cases, once, on its case's day of report
+    met_rows = _met_clock_rows()
+    assert sum(met_rows.values()) > 10
+    assert met_rows == _expected_met_clock_rows(today)
 
 
 def test_bad_since_is_refused():
@@ -277,6 +281,32 @@ def _rollup_rows():
     from collections import Counter
 
     return Counter(DailyCaseRollup.objects.values_list(*rollups.ROLLUP_COLUMNS))
+
+
+def _met_clock_rows():
+    from collections import Counter
+
+    return Counter(DailyMetClock.objects.values_list(*rollups.MET_CLOCK_COLUMNS))
+
+
+def _expected_met_clock_rows(before):
+    """The met clocks (not cancelled, working time recorded) of the cases reported before
+    ``before``, by the local day of report, read one by one from the clocks."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from aftersales.sla.models import SlaClock
+
+    expected = Counter()
+    for clock in SlaClock.objects.select_related("case"):
+        if clock.case.reported_at >= before or clock.state == "cancelled":
+            continue
+        if clock.met_at is None or clock.elapsed_seconds is None:
+            continue
+        day = timezone.localtime(clock.case.reported_at, rollups.zone()).date()
+        expected[(day, clock.case_id, clock.target, clock.elapsed_seconds)] += 1
+    return expected
 
 
 def _edge_cases(world):
@@ -335,11 +365,17 @@ def test_sql_build_writes_the_same_rows_as_the_python_build(world):
     with time_machine.travel(NOW, tick=False):
         rollups.rebuild(method="python")
         python_rows = _rollup_rows()
+        python_met = _met_clock_rows()
         rollups.rebuild(method="sql")
         sql_rows = _rollup_rows()
+        sql_met = _met_clock_rows()
     cases = rollups.ROLLUP_COLUMNS.index("cases")
     assert sum(row[cases] for row in sql_rows.elements()) > 30
     assert sql_rows == python_rows
+    assert sum(sql_met.values()) > 30
+    assert sql_met == python_met
+    today = dt.datetime(2026, 10, 14, tzinfo=NOW.tzinfo)
+    assert sql_met == _expected_met_clock_rows(today)
     from aftersales.cases.models import Case
 
     for keys in (rollups.DASHBOARD_KEYS, ("day", "assignee_id"), ()):
@@ -352,6 +388,7 @@ def test_sql_build_writes_the_same_rows_as_the_python_build(world):
     with time_machine.travel(NOW, tick=False), transaction.atomic():
         rollups._build_days([dt.date(2026, 9, 30), dt.date(2026, 10, 2)], method="sql")
     assert _rollup_rows() == python_rows
+    assert _met_clock_rows() == python_met
     # The edge cases reached the rollups.
     totals = DailyCaseRollup.objects.aggregate(
         **{m: Sum(m) for m in ("onsite_clocks", "follow_up_clocks", "remedy_clocks", "reopenings")}
