@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import STAFF_ROLES
@@ -19,6 +22,65 @@ from aftersales.customers.models import Contact, Customer, Site
 
 def staff_users() -> Any:
     return User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("username")
+
+
+def _attrs(attrs: dict[str, Any]) -> SafeString:
+    """Return ``attrs`` as django/forms/widgets/attrs.html renders them."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` with the markup of Django's templates (select.html, select_option.html),
+    built in Python: the template language costs one include per option, and a case page
+    renders dozens of options (every staff member in the assignee list)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            parts.extend(
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>\n',
+                    option["value"],
+                    _attrs(option["attrs"]),
+                    option["label"],
+                )
+                for option in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")  # the form renderer strips the template's last newline
+        return mark_safe("".join(parts))  # noqa: S308 -- every part went through format_html
+
+
+class ListModelChoiceIterator(ModelChoiceIterator):
+    """Choices from one ordinary query (Django's iterator() opens a server-side cursor on
+    PostgreSQL: DECLARE, FETCH and CLOSE for a list of a few dozen rows)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class QuickModelChoiceField(forms.ModelChoiceField):
+    """A model choice rendered with :class:`QuickSelect` from one ordinary query."""
+
+    iterator = ListModelChoiceIterator
+    widget = QuickSelect
 
 
 class CaseNewForm(forms.Form):
@@ -90,6 +152,7 @@ class ReplyForm(forms.Form):
         choices=[("1", _("Public reply to the customer")), ("0", _("Internal note"))],
         coerce=lambda v: v == "1",
         initial="1",
+        widget=QuickSelect,
     )
     attachment = forms.FileField(
         label=_("Attach a file"), required=False, validators=[UploadValidator()]
@@ -107,13 +170,15 @@ class TransitionForm(forms.Form):
 class UpdateForm(forms.Form):
     """Assignment, team, severity and cause, from the case page (version: stale-edit check)."""
 
-    assignee = forms.ModelChoiceField(
+    assignee = QuickModelChoiceField(
         label=_("Assignee"), queryset=staff_users(), required=False, to_field_name="username"
     )
-    team = forms.ModelChoiceField(
+    team = QuickModelChoiceField(
         label=_("Team"), queryset=Team.objects.order_by("name"), required=False
     )
-    severity = forms.ChoiceField(label=_("Severity"), choices=CaseSeverity.choices)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=CaseSeverity.choices, widget=QuickSelect
+    )
     cause = forms.CharField(
         label=_("Fault cause"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -140,6 +205,7 @@ class AttachForm(forms.Form):
         choices=[("1", _("Visible to the customer")), ("0", _("Internal"))],
         coerce=lambda v: v == "1",
         initial="1",
+        widget=QuickSelect,
     )
 
 
