@@ -105,9 +105,19 @@ def _distance(profile: EngineerProfile | None, region_id: int | None, served: se
     return DistanceClass.REMOTE
 
 
-def _start_of_work(profile: EngineerProfile | None, now: datetime) -> datetime:
+def _start_of_work(
+    profile: EngineerProfile | None, now: datetime, specs: dict[str, Any] | None = None
+) -> datetime:
+    """Return when the engineer's working time next starts (``now`` if working). ``specs``
+    keeps the calendars looked up by code during one ranking (the default calendar, looked up
+    by code, would cost a query per engineer without a calendar of their own)."""
     calendar = profile.calendar if profile and profile.calendar_id else DEFAULT_CALENDAR
-    spec = calendar_spec(calendar)
+    if isinstance(calendar, str) and specs is not None:
+        if calendar not in specs:
+            specs[calendar] = calendar_spec(calendar)
+        spec = specs[calendar]
+    else:
+        spec = calendar_spec(calendar)
     if working_time_between(spec, now, now + timedelta(seconds=1)) == 1:
         return now
     return add_working_time(spec, now, 1) - timedelta(seconds=1)
@@ -148,6 +158,7 @@ def dispatch_candidates(*, case: Case, now: datetime) -> list[Candidate]:
     for row in valid_trainings(user_ids=[u.pk for u in people], on=today):
         trained.setdefault(row.user_id, []).append(row)
     ranked: list[Candidate] = []
+    specs: dict[str, Any] = {}
     for user in people:
         profile = getattr(user, "engineer_profile", None)
         served = {r.pk for r in profile.regions_served.all()} if profile else set()
@@ -207,7 +218,7 @@ def dispatch_candidates(*, case: Case, now: datetime) -> list[Candidate]:
         )
         eta = None
         if available:
-            start = now if on_call else _start_of_work(profile, now)
+            start = now if on_call else _start_of_work(profile, now, specs)
             eta = start + timedelta(hours=hours[distance])
         ranked.append(
             Candidate(
