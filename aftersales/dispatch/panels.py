@@ -10,8 +10,13 @@ from django.template.loader import render_to_string
 
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.core import clock
+from aftersales.core.panels import has_rows, track
 from aftersales.dispatch import selectors
 from aftersales.dispatch.forms import DispatchForm
+from aftersales.dispatch.models import ChecklistItem, Loan, Visit
+
+for _model in (Visit, ChecklistItem, Loan):
+    track(_model)
 
 # Candidates shown on the case page (the API lists all).
 SHOWN = 5
@@ -19,10 +24,18 @@ SHOWN = 5
 LOAN_HINT = timedelta(hours=4)
 
 
+def _visits(case: Any) -> list[Visit]:
+    return list(selectors.case_visits(case=case)) if has_rows(case, Visit) else []
+
+
+def _loans(case: Any) -> list[Loan]:
+    return list(selectors.case_loans(case=case)) if has_rows(case, Loan) else []
+
+
 def console_panel(request: HttpRequest, case: Any) -> str | None:
-    visits = list(selectors.case_visits(case=case))
-    checklist = list(selectors.case_checklist(case=case))
-    loans = list(selectors.case_loans(case=case))
+    visits = _visits(case)
+    checklist = list(selectors.case_checklist(case=case)) if has_rows(case, ChecklistItem) else []
+    loans = _loans(case)
     context: dict[str, Any] = {
         "case": case,
         "visits": visits,
@@ -54,10 +67,10 @@ def console_panel(request: HttpRequest, case: Any) -> str | None:
 
 
 def portal_panel(request: HttpRequest, case: Any) -> str | None:
-    visits = list(selectors.case_visits(case=case))
+    visits = _visits(case)
     if not visits:
         return None
-    loans = list(selectors.case_loans(case=case))
+    loans = _loans(case)
     return render_to_string(
         "dispatch/portal_panel.html",
         {"case": case, "visits": visits, "loans": loans},

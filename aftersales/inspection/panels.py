@@ -7,10 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from aftersales.core.panels import has_rows, track
 from aftersales.inspection.models import NonConformityCase
+
+track(NonConformityCase)
 
 
 def _panel(request: HttpRequest, case: Any, *, portal: bool) -> str | None:
+    if not has_rows(case, NonConformityCase):
+        return None
     link = (
         NonConformityCase.objects.select_related("line__delivery", "line__product")
         .filter(case=case)

@@ -7,17 +7,27 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from aftersales.core.panels import has_rows, track
 from aftersales.parts import services
 from aftersales.parts.choices import EXCHANGE_NEXT, ExchangeStatus
 from aftersales.parts.models import Depot, ExchangeRepair, Replacement
 
+track(Replacement)
+track(ExchangeRepair)
+
 
 def _context(case: Any) -> dict[str, Any] | None:
-    replacements = list(
-        Replacement.objects.filter(case=case).select_related("part", "depot").order_by("id")
+    replacements = (
+        list(Replacement.objects.filter(case=case).select_related("part", "depot").order_by("id"))
+        if has_rows(case, Replacement)
+        else []
     )
-    exchanges = list(
-        ExchangeRepair.objects.filter(case=case).select_related("part", "depot").order_by("id")
+    exchanges = (
+        list(
+            ExchangeRepair.objects.filter(case=case).select_related("part", "depot").order_by("id")
+        )
+        if has_rows(case, ExchangeRepair)
+        else []
     )
     if not replacements and not exchanges:
         return None

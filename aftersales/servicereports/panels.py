@@ -8,14 +8,27 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from aftersales.accounts.permissions import Capability, has_capability
+from aftersales.core.panels import has_rows, track
+from aftersales.dispatch.models import Visit
 from aftersales.servicereports import selectors
+from aftersales.servicereports.models import ServiceReport
+
+track(ServiceReport)
+
+
+def _reports(request: HttpRequest, case: Any) -> list[ServiceReport]:
+    if not has_rows(case, ServiceReport):
+        return []
+    return list(selectors.case_reports(case=case, user=request.user))  # type: ignore[arg-type]
 
 
 def console_panel(request: HttpRequest, case: Any) -> str | None:
-    reports = list(selectors.case_reports(case=case, user=request.user))  # type: ignore[arg-type]
+    reports = _reports(request, case)
     # Offered once the case has a finished visit (reports are written at the end of one).
-    can_write = has_capability(request.user, Capability.WORK_CASES) and (
-        case.visits.filter(status="done").exists()
+    can_write = (
+        has_capability(request.user, Capability.WORK_CASES)
+        and has_rows(case, Visit)
+        and case.visits.filter(status="done").exists()
     )
     if not reports and not can_write:
         return None
@@ -27,7 +40,7 @@ def console_panel(request: HttpRequest, case: Any) -> str | None:
 
 
 def portal_panel(request: HttpRequest, case: Any) -> str | None:
-    reports = list(selectors.case_reports(case=case, user=request.user))  # type: ignore[arg-type]
+    reports = _reports(request, case)
     if not reports:
         return None
     return render_to_string(

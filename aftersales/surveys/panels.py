@@ -7,10 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from aftersales.core.panels import has_rows, track
 from aftersales.surveys.models import Survey
+
+track(Survey)
 
 
 def _survey(case: Any) -> Survey | None:
+    if not has_rows(case, Survey):
+        return None
     return (
         Survey.objects.filter(case=case)
         .prefetch_related("answers__question", "engineers")

@@ -11,9 +11,17 @@ from django.template.loader import render_to_string
 from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases import selectors as case_selectors
 from aftersales.cases.choices import CaseType
+from aftersales.core.panels import has_rows, track
 from aftersales.warranty import selectors, services
 from aftersales.warranty.choices import ClaimExclusion, ClaimScope
 from aftersales.warranty.forms import ClaimDecisionForm, QuoteAnswerForm, QuoteForm, RemedyDoneForm
+from aftersales.warranty.models import Quote
+
+track(Quote)
+
+
+def _quotes(case: Any) -> list[Quote]:
+    return list(selectors.case_quotes(case=case)) if has_rows(case, Quote) else []
 
 
 def _claim_context(request: HttpRequest, case: Any) -> dict[str, Any]:
@@ -33,7 +41,7 @@ def _claim_context(request: HttpRequest, case: Any) -> dict[str, Any]:
 
 def console_panel(request: HttpRequest, case: Any) -> str | None:
     user = request.user
-    quotes = list(selectors.case_quotes(case=case))
+    quotes = _quotes(case)
     is_claim = case.case_type == CaseType.WARRANTY_CLAIM
     can_work = has_capability(user, Capability.WORK_CASES)
     context: dict[str, Any] = {"case": case, "quotes": quotes, "is_claim": is_claim}
@@ -71,7 +79,7 @@ def console_panel(request: HttpRequest, case: Any) -> str | None:
 
 
 def portal_panel(request: HttpRequest, case: Any) -> str | None:
-    quotes = list(selectors.case_quotes(case=case))
+    quotes = _quotes(case)
     is_claim = case.case_type == CaseType.WARRANTY_CLAIM
     if not is_claim and not quotes:
         return None
