@@ -11,6 +11,7 @@ from aftersales.cases import views as file_views
 from aftersales.ops import views as ops_views
 
 handler500 = "aftersales.ops.views.server_error"
+handler404 = "aftersales.ops.views.page_not_found"
 
 _SWAGGER_ORIGIN = settings.SPECTACULAR_SETTINGS.get(
     "SWAGGER_UI_DIST", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@latest"

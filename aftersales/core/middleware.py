@@ -48,7 +48,7 @@ class UserPreferencesMiddleware:
             if tz:
                 try:
                     timezone.activate(zoneinfo.ZoneInfo(tz))
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                     timezone.deactivate()
             else:
                 timezone.deactivate()

@@ -54,7 +54,7 @@ def user_zone(user: Any) -> zoneinfo.ZoneInfo:
     name = getattr(user, "timezone", "") or settings.TIME_ZONE
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 

@@ -1,4 +1,4 @@
-"""Probe and metrics endpoints, and the server-error handler."""
+"""Probe and metrics endpoints, and the error handlers (JSON under /api/, pages elsewhere)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 from aftersales.ops.checks import readiness
@@ -62,4 +64,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_ERRORS):
         return database_unavailable(request)
+    if _is_api(request):
+        return JsonResponse({"detail": _("A server error occurred."), "code": "error"}, status=500)
     return django_server_error(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an API path that matches no route (``/api/v1/contacts/abc/``) answers in
+    JSON like every other API error; pages get the 404 page."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return django_page_not_found(request, exception)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")

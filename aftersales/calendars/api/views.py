@@ -108,7 +108,10 @@ class CalendarViewSet(ServiceViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "ics"])],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "text/calendar"): OpenApiTypes.BINARY,
+        },
     )
     @action(detail=True, methods=["get"], url_path="export")
     def export(self, request: Request, code: str | None = None) -> HttpResponse:

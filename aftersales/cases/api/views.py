@@ -154,7 +154,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_queryset().get(pk=case.pk)
         return _with_etag(Response(self.get_serializer(case).data), case)
 
-    @extend_schema(request=CommentSerializer, responses=CommentSerializer)
+    @extend_schema(methods=["GET"], request=None, responses=CommentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["get", "post"], serializer_class=CommentSerializer)
     def comments(self, request: Request, number: str | None = None) -> Response:
         """List the case's comments you may read, or add one (``public`` false: internal note)."""
@@ -230,15 +231,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.case_sla_reapply(case=case, by=request.user)
         return self.sla_detail(request, number)
 
+    @extend_schema(methods=["GET"], request=None, responses=AttachmentSerializer(many=True))
     @extend_schema(
+        methods=["POST"],
         request={"multipart/form-data": AttachmentSerializer},
-        responses={200: AttachmentSerializer(many=True), 201: AttachmentSerializer},
+        responses={201: AttachmentSerializer},
     )
     @action(
         detail=True,
         methods=["get", "post"],
         parser_classes=[MultiPartParser, FormParser],
         serializer_class=AttachmentSerializer,
+        pagination_class=None,
     )
     def attachments(self, request: Request, number: str | None = None) -> Response:
         """List the case's files you may see, or upload one (multipart ``file``, ``public``)."""

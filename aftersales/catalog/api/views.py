@@ -119,7 +119,7 @@ class ContractViewSet(ServiceViewSet):
             }
         )
 
-    @extend_schema(request=ContractRenewInputSerializer, responses=ContractRenewalSerializer)
+    @extend_schema(request=ContractRenewInputSerializer, responses={201: ContractRenewalSerializer})
     @action(detail=True, methods=["post"])
     def renew(self, request: Request, number: str | None = None) -> Response:
         """Renew the contract to a new end date (supervisors and administrators)."""
@@ -130,7 +130,7 @@ class ContractViewSet(ServiceViewSet):
         return Response(ContractRenewalSerializer(renewal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=ContractRenewalSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def renewals(self, request: Request, number: str | None = None) -> Response:
         """The contract's renewals, oldest first."""
         contract = self.get_object()
@@ -191,9 +191,9 @@ class AssetViewSet(ServiceViewSet):
     @extend_schema(
         methods=["POST"],
         request=WarrantyExtensionSerializer,
-        responses=WarrantyExtensionSerializer,
+        responses={201: WarrantyExtensionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def extensions(self, request: Request, serial_number: str | None = None) -> Response:
         """The asset's warranty extensions and renewals; POST records one (supervisors)."""
         asset = self.get_object()

@@ -64,6 +64,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        # A customer contact sees them as null until a supervisor approved the compensation.
+        extra_kwargs = {name: {"allow_null": True} for name in COMPENSATION_FIELDS}
 
     def to_representation(self, instance: Complaint) -> dict[str, Any]:
         data = super().to_representation(instance)

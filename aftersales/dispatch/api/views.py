@@ -77,7 +77,7 @@ class CandidatesView(APIView):
 class DispatchView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DispatchInputSerializer, responses=VisitSerializer)
+    @extend_schema(request=DispatchInputSerializer, responses={201: VisitSerializer})
     def post(self, request: Request, number: str) -> Response:
         """Send an engineer: assign, move to dispatched, plan the visit at the ETA."""
         _staff(request)
@@ -245,7 +245,7 @@ class CaseLoansView(APIView):
         case = _case(request, number)
         return Response(LoanSerializer(selectors.case_loans(case=case), many=True).data)
 
-    @extend_schema(request=LoanInputSerializer, responses=LoanSerializer)
+    @extend_schema(request=LoanInputSerializer, responses={201: LoanSerializer})
     def post(self, request: Request, number: str) -> Response:
         """Lend a backup unit against the case."""
         from aftersales.dispatch.models import BackupUnit

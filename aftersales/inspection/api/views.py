@@ -22,6 +22,7 @@ from aftersales.inspection import selectors, services
 from aftersales.inspection.models import DeliveryLine, Dispute, Inspection
 
 SCHEMA = {"request": OpenApiTypes.OBJECT, "responses": OpenApiTypes.OBJECT}
+LIST_SCHEMA = {"responses": {200: {"type": "array", "items": {"type": "object"}}}}
 
 
 def _delivery(request: Request, pk: int) -> Any:
@@ -38,7 +39,9 @@ def _form(delivery: Any) -> dict[str, Any]:
 
 def _data(request: Request) -> dict[str, Any]:
     """The JSON body, or a multipart form whose ``data`` field holds the JSON."""
-    if "data" in request.data and isinstance(request.data.get("data"), str):
+    if not hasattr(request.data, "get"):  # a JSON body that is not an object: null, [], 3
+        raise ValidationFailed("Expected an object.", field="data")
+    if isinstance(request.data.get("data"), str):
         try:
             value = json.loads(request.data["data"])
         except ValueError:
@@ -82,13 +85,13 @@ def _list(value: Any, field: str) -> list[dict[str, Any]]:
 class DeliveriesView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="deliveries_list", **SCHEMA)
+    @extend_schema(operation_id="deliveries_list", **LIST_SCHEMA)
     def get(self, request: Request) -> Response:
         """Deliveries the user may see (a customer's contacts: their own)."""
         qs = selectors.delivery_list_visible_to(user=request.user)[:200]
         return Response([selectors.delivery_form(d) for d in qs])
 
-    @extend_schema(**SCHEMA)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         """Register a delivery: customer, delivery_date, lines [{product, quantity, serials}]."""
         data = _data(request)
@@ -133,7 +136,7 @@ class StageView(APIView):
     permission_classes = [IsAuthenticated]
     stage = ""
 
-    @extend_schema(**SCHEMA)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         delivery = _delivery(request, pk)
         data = _data(request)
@@ -206,7 +209,7 @@ def _line(request: Request, pk: int) -> DeliveryLine:
 class LineDisputesView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(**SCHEMA)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         """A written report to the quality supervisor: {"report": "..."}."""
         line = _line(request, pk)
@@ -219,7 +222,7 @@ class LineDisputesView(APIView):
 class LineCaseView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(**SCHEMA)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         """Open the replacement/repair case of a non-conforming line: {"case_type"}."""
         line = _line(request, pk)
@@ -277,7 +280,7 @@ class DisputeDecideView(APIView):
 class AddendaView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(**SCHEMA)
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         """A correction to a signed stage: {"text", "reason"}."""
         inspection = Inspection.objects.filter(

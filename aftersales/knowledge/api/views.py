@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -55,7 +55,12 @@ class ArticleListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ArticleSerializer(many=True))
+    @extend_schema(
+        operation_id="kb_articles_list",
+        responses=inline_serializer(
+            "ArticleSearchResults", fields={"results": ArticleSerializer(many=True)}
+        ),
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.article_visible(user=request.user)
         if category := request.query_params.get("category"):
@@ -66,7 +71,7 @@ class ArticleListView(APIView):
         rows = qs.prefetch_related("products")[:PAGE]
         return Response({"results": ArticleSerializer(rows, many=True).data})
 
-    @extend_schema(request=ArticleInputSerializer, responses=ArticleSerializer)
+    @extend_schema(request=ArticleInputSerializer, responses={201: ArticleSerializer})
     def post(self, request: Request) -> Response:
         data = ArticleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -132,13 +137,18 @@ class CaseArticlesView(APIView):
             raise Http404
         return case
 
-    @extend_schema(responses=CaseLinkSerializer(many=True))
+    @extend_schema(
+        operation_id="cases_articles_list",
+        responses=inline_serializer(
+            "CaseArticleLinks", fields={"results": CaseLinkSerializer(many=True)}
+        ),
+    )
     def get(self, request: Request, number: str) -> Response:
         case = self._case(request, number)
         rows = selectors.case_article_links(case=case)
         return Response({"results": CaseLinkSerializer(rows, many=True).data})
 
-    @extend_schema(request=CaseLinkInputSerializer, responses=CaseLinkSerializer)
+    @extend_schema(request=CaseLinkInputSerializer, responses={201: CaseLinkSerializer})
     def post(self, request: Request, number: str) -> Response:
         case = self._case(request, number)
         data = CaseLinkInputSerializer(data=request.data)
@@ -160,7 +170,7 @@ class CaseToArticleView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=ArticleSerializer)
+    @extend_schema(request=None, responses={201: ArticleSerializer})
     def post(self, request: Request, number: str) -> Response:
         case = case_visible(user=request.user, number=number)
         if case is None:

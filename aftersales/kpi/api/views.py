@@ -66,7 +66,9 @@ class ScorecardsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=PARAMS[:2], responses=OpenApiTypes.OBJECT, operation_id="kpi_scorecards_list"
+        parameters=PARAMS[:2],
+        responses={200: {"type": "array", "items": {"type": "object"}}},
+        operation_id="kpi_scorecards_list",
     )
     def get(self, request: Request) -> Response:
         """The scorecards the requester may read (engineers: their own; supervisors: their

@@ -64,7 +64,7 @@ class DepotsView(APIView):
         _staff_only(request)
         return Response(s.DepotSerializer(selectors.depot_list(), many=True).data)
 
-    @extend_schema(request=s.DepotInputSerializer, responses=s.DepotSerializer)
+    @extend_schema(request=s.DepotInputSerializer, responses={201: s.DepotSerializer})
     def post(self, request: Request) -> Response:
         data = s.DepotInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -87,7 +87,7 @@ class PartsView(APIView):
         _staff_only(request)
         return Response(s.SparePartSerializer(selectors.part_list(), many=True).data)
 
-    @extend_schema(request=s.SparePartInputSerializer, responses=s.SparePartSerializer)
+    @extend_schema(request=s.SparePartInputSerializer, responses={201: s.SparePartSerializer})
     def post(self, request: Request) -> Response:
         data = s.SparePartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,7 +122,7 @@ class DepotStockView(APIView):
         ]
         return Response(rows)
 
-    @extend_schema(request=s.StockMoveInputSerializer, responses=s.MovementSerializer)
+    @extend_schema(request=s.StockMoveInputSerializer, responses={201: s.MovementSerializer})
     def post(self, request: Request, code: str) -> Response:
         depot = self._depot(request, code)
         data = s.StockMoveInputSerializer(data=request.data)
@@ -145,7 +145,7 @@ class ReplacementsView(APIView):
         qs = selectors.replacements_visible(user=request.user).order_by("-id")[:200]
         return Response(s.ReplacementSerializer(qs, many=True).data)
 
-    @extend_schema(request=s.ReplacementInputSerializer, responses=s.ReplacementSerializer)
+    @extend_schema(request=s.ReplacementInputSerializer, responses={201: s.ReplacementSerializer})
     def post(self, request: Request) -> Response:
         data = s.ReplacementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -211,7 +211,7 @@ class ExchangesView(APIView):
         qs = selectors.exchanges_visible(user=request.user).order_by("due_at")[:200]
         return Response(s.ExchangeSerializer(qs, many=True).data)
 
-    @extend_schema(request=s.ExchangeInputSerializer, responses=s.ExchangeSerializer)
+    @extend_schema(request=s.ExchangeInputSerializer, responses={201: s.ExchangeSerializer})
     def post(self, request: Request) -> Response:
         data = s.ExchangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -27,7 +27,7 @@ class ReleasesView(APIView):
         rows = selectors.releases_visible_to(user=request.user)[:500]
         return Response(ReleaseSerializer(rows, many=True).data)
 
-    @extend_schema(request=ReleaseSerializer, responses=ReleaseSerializer)
+    @extend_schema(request=ReleaseSerializer, responses={201: ReleaseSerializer})
     def post(self, request: Request) -> Response:
         """Record a release (supervisors and administrators); publish it separately."""
         data = ReleaseSerializer(data=request.data)

@@ -56,7 +56,7 @@ class CaseReportsView(APIView):
         reports = selectors.case_reports(case=case, user=request.user)
         return Response(ReportSerializer(reports, many=True).data)
 
-    @extend_schema(request=ReportCreateSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportCreateSerializer, responses={201: ReportSerializer})
     def post(self, request: Request, number: str) -> Response:
         """Start a draft (staff), for one finished visit of the case if ``visit`` is given;
         prefilled from the visit and the case, the fields given override the prefill."""
@@ -118,7 +118,7 @@ class SignView(APIView):
 class AddendaView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AddendumInputSerializer, responses=AddendumSerializer)
+    @extend_schema(request=AddendumInputSerializer, responses={201: AddendumSerializer})
     def post(self, request: Request, pk: int) -> Response:
         """Append a correction to a signed report (staff)."""
         report = _report(request, pk)

@@ -113,7 +113,7 @@ class CaseSurveyView(APIView):
 class CampaignsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CampaignInputSerializer, responses=CampaignResultSerializer)
+    @extend_schema(request=CampaignInputSerializer, responses={201: CampaignResultSerializer})
     def post(self, request: Request) -> Response:
         """Launch a campaign to every customer of a region and/or product line."""
         data = CampaignInputSerializer(data=request.data)

@@ -29,7 +29,7 @@ class StaffTrainingView(APIView):
             rows = rows.filter(user__username=request.query_params["user"])
         return Response(StaffTrainingSerializer(rows[:500], many=True).data)
 
-    @extend_schema(request=StaffTrainingSerializer, responses=StaffTrainingSerializer)
+    @extend_schema(request=StaffTrainingSerializer, responses={201: StaffTrainingSerializer})
     def post(self, request: Request) -> Response:
         data = StaffTrainingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,7 +52,7 @@ class SessionsView(APIView):
         ).order_by("-held_on")
         return Response(SessionSerializer(rows[:500], many=True).data)
 
-    @extend_schema(request=SessionSerializer, responses=SessionSerializer)
+    @extend_schema(request=SessionSerializer, responses={201: SessionSerializer})
     def post(self, request: Request) -> Response:
         data = SessionSerializer(data=request.data)
         data.is_valid(raise_exception=True)

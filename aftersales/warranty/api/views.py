@@ -51,7 +51,7 @@ class ClaimView(APIView):
             )
         return Response(ClaimAssessmentSerializer(assessment, context={"request": request}).data)
 
-    @extend_schema(request=ClaimDecisionInputSerializer, responses=ClaimAssessmentSerializer)
+    @extend_schema(request=ClaimDecisionInputSerializer, responses={201: ClaimAssessmentSerializer})
     def post(self, request: Request, number: str) -> Response:
         case = _case(request, number)
         data = ClaimDecisionInputSerializer(data=request.data)
@@ -88,7 +88,7 @@ class CaseQuotesView(APIView):
         case = _case(request, number)
         return Response(QuoteSerializer(selectors.case_quotes(case=case), many=True).data)
 
-    @extend_schema(request=QuoteSerializer, responses=QuoteSerializer)
+    @extend_schema(request=QuoteSerializer, responses={201: QuoteSerializer})
     def post(self, request: Request, number: str) -> Response:
         case = _case(request, number)
         data = QuoteSerializer(data=request.data)
