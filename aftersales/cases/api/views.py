@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,7 +33,13 @@ from aftersales.sla.api.serializers import (
     EscalationSerializer,
     SlaClockHistorySerializer,
 )
-from aftersales.sla.selectors import case_clocks_with_history, case_escalations, case_sla_summary
+from aftersales.sla.models import SlaClock
+from aftersales.sla.selectors import (
+    case_clocks_with_history,
+    case_escalations,
+    case_sla_summary,
+    live_clocks_prefetch,
+)
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -67,6 +74,40 @@ def _with_etag(response: Response, case: Case) -> Response:
     return response
 
 
+def _list_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Load only what a list row shows of the references it joins (customer code and name,
+    asset serial number, policy code and name; each clock's calendar and policy codes and the
+    calendar's revision, which ``calendar_spec`` checks), and not the cases' search bigrams.
+
+    A page of 50 cases with their ~100 clocks built every column of ~450 related rows (their
+    timestamps parsed one by one) for the few this list reads.
+    """
+    clocks = live_clocks_prefetch()
+    return (
+        qs.only(
+            *(f.name for f in Case._meta.concrete_fields if f.name != "search_grams"),
+            "customer__code",
+            "customer__name",
+            "asset__serial_number",
+            "sla_policy__code",
+            "sla_policy__name",
+        )
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch(
+                clocks.prefetch_through,
+                queryset=clocks.queryset.only(
+                    *(f.name for f in SlaClock._meta.concrete_fields),
+                    "calendar__code",
+                    "calendar__revision",
+                    "policy__code",
+                ),
+                to_attr=clocks.to_attr,
+            )
+        )
+    )
+
+
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases (service requests): open, read, change, move through the lifecycle, comment."""
 
@@ -79,7 +120,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_choices = ("-id", "id", "reported_at", "-reported_at", "updated_at", "-updated_at")
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.case_list_for_api(user=self.request.user)
+        qs = selectors.case_list_for_api(user=self.request.user)
+        return _list_columns(qs) if self.action == "list" else qs
 
     def filter_queryset(self, queryset):  # type: ignore[no-untyped-def]
         # List filters apply to lists; a case addressed by number is found whatever the query
