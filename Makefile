@@ -10,7 +10,7 @@ TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/aftersales
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve migrate demo test test-sqlite test-postgres lint typecheck messages check bench bench-quick clean
+.PHONY: help install run serve migrate demo test test-sqlite test-postgres lint typecheck fuzz messages check bench bench-quick clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -54,6 +54,15 @@ lint: install ## ruff, migrations in step with models, Django's system checks
 	$(BIN)/ruff format --check .
 	DATABASE_URL=sqlite:///$(CURDIR)/data/check.sqlite3 $(BIN)/aftersales makemigrations --check --dry-run
 	$(BIN)/aftersales check
+
+# The longer schemathesis run: FUZZ_EXAMPLES examples per operation and mode, a fresh seed.
+FUZZ_EXAMPLES ?= 60
+fuzz: install ## schemathesis against the OpenAPI schema, longer than in `make test` (FUZZ_EXAMPLES, FUZZ_SEED, DATABASE_URL)
+	@seed=$${FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "FUZZ_SEED=$$seed FUZZ_EXAMPLES=$(FUZZ_EXAMPLES)"; \
+	rm -rf data/fuzz-report; mkdir -p data/fuzz-report; \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/data/fuzz.sqlite3} FUZZ_SEED=$$seed FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		FUZZ_REPORT_DIR=$(CURDIR)/data/fuzz-report $(BIN)/pytest aftersales/core/tests/test_api_fuzz.py -n $(PYTEST_WORKERS) -q; \
+	status=$$?; $(BIN)/python aftersales/core/tests/fuzz_summary.py data/fuzz-report; exit $$status
 
 typecheck: install ## mypy
 	$(BIN)/mypy aftersales

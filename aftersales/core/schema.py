@@ -23,9 +23,9 @@ class LocalizedTokenScheme(TokenScheme):
 class AutoSchema(drf_spectacular.openapi.AutoSchema):
     """drf-spectacular's inspector, made to describe what the API really answers.
 
-    - Every operation documents its error answers (400, 401, 403, 404, 409 for writes, 503 while
-      the database is away) with the shape our exception handler gives them, so clients and
-      schemathesis can check them.
+    - Every operation documents its error answers (400, 401, 403, 404; 409 and 415 for writes;
+      503 while the database is away) with the shape our exception handler gives them, so
+      clients and schemathesis can check them.
     - A read-only field whose source passes through a nullable model field (``case.contract``,
       ``assignee.username``) is marked ``nullable``: DRF renders it as ``null`` then.
     """
@@ -37,7 +37,7 @@ class AutoSchema(drf_spectacular.openapi.AutoSchema):
         error = self._error_component()
         codes = ["400", "401", "403", "404", "503"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            codes.append("409")
+            codes += ["409", "415"]
         for code in codes:
             responses.setdefault(
                 code,
@@ -103,6 +103,7 @@ ERROR_DESCRIPTIONS = {
     "404": "No such object, or not one this user may see.",
     "409": "Conflicts with the object's current state (a stale version, a move the state "
     "machine does not allow, a duplicate).",
+    "415": "The body is in a media type this operation does not read.",
     "503": "The database is unreachable for a moment; retry after `Retry-After` seconds.",
 }
 

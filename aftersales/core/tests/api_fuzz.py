@@ -117,6 +117,7 @@ class Failure:
 
 @dataclass
 class Outcome:
+    operations: int = 0
     calls: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
@@ -140,6 +141,7 @@ def fuzz_operation(
         first = path_names[0]
         if first in known:
             real = {first: known[first]}
+    outcome.operations += 1
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         strategies = [operation.as_strategy(generation_mode=mode)]
         if real and mode is GenerationMode.POSITIVE:

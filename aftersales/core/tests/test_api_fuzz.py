@@ -4,7 +4,10 @@ the schema does not describe (see ``api_fuzz``). ``make fuzz`` is the longer run
 
 from __future__ import annotations
 
+import json
+import os
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,8 +68,10 @@ def test_api_fuzz(shard: int, role: str) -> None:
     assert user is not None
     headers = {"Authorization": f"Token {token_get_or_create(user=user)}", "Accept-Language": "en"}
     outcome = Outcome()
+    # Django's test client reconnects the handler that closes connections after each request,
+    # so the real keys are read before the signals are disconnected for schemathesis's calls.
+    real = real_path_values(headers)
     with in_test_transaction():
-        real = real_path_values(headers)
         for operation in operations():
             if _shard(operation.label) != shard:
                 continue
@@ -81,5 +86,21 @@ def test_api_fuzz(shard: int, role: str) -> None:
                 outcome=outcome,
             )
     assert outcome.calls > 0
+    if report_dir := os.environ.get("FUZZ_REPORT_DIR"):
+        Path(report_dir, f"{role}-{shard}.json").write_text(
+            json.dumps(
+                {
+                    "role": role,
+                    "shard": shard,
+                    "operations": outcome.operations,
+                    "calls": outcome.calls,
+                    "statuses": outcome.statuses,
+                    "failures": len(outcome.failures),
+                }
+            )
+        )
     report = "\n\n".join(f"{f.label} [{f.mode}]\n{f.message}" for f in outcome.failures)
-    assert not outcome.failures, f"{len(outcome.failures)} operations failed:\n\n{report}"
+    assert not outcome.failures, (
+        f"{len(outcome.failures)} operations failed (FUZZ_SEED={SEED}, "
+        f"FUZZ_EXAMPLES={EXAMPLES}):\n\n{report}"
+    )
