@@ -87,7 +87,17 @@ def child(args: argparse.Namespace) -> None:
             cpu.append((time.process_time() - began) * 1000)
         with CaptureQueriesContext(connection) as queries:
             request(op)
-        result[op] = {"cpu_ms": cpu, "statements": len(queries.captured_queries)}
+        result[op] = {"cpu_ms": cpu, "statements": str(len(queries.captured_queries))}
+    # The case page's statements depend on the case: one closed (most of the history) and one
+    # open (the dispatch panel ranks engineers, the parts and quote panels offer their forms).
+    counts = []
+    for status in (["closed"], load.WORKING):
+        number = Case.objects.filter(status__in=status).order_by("id").values_list("number")[0][0]
+        console.get(f"/console/cases/{number}/")
+        with CaptureQueriesContext(connection) as queries:
+            console.get(f"/console/cases/{number}/")
+        counts.append(str(len(queries.captured_queries)))
+    result["case_page"]["statements"] = " / ".join(counts)
     out(json.dumps(result))
 
 
@@ -114,7 +124,7 @@ def main() -> None:
         setup.collectstatic()
         sources[name] = (describe_source(rev), setup.ours_env(load.DB), src)
     samples: dict[str, dict[str, list[float]]] = {n: {op: [] for op in OPERATIONS} for n in sources}
-    statements: dict[str, dict[str, int]] = {n: {} for n in sources}
+    statements: dict[str, dict[str, str]] = {n: {} for n in sources}
     for round_no in range(args.rounds):
         for name, (_label, env, src) in sources.items():
             cmd = [sys.executable, str(Path(__file__).resolve()), "_child", "--n", str(args.n),
@@ -138,7 +148,10 @@ def main() -> None:
         f"load average at the end {os.getloadavg()[0]:.1f}."
     )
     out()
-    out("| read | CPU ms before (median) | after | after / before | statements before → after |")
+    out(
+        "| read | CPU ms before (median) | after | after / before "
+        "| statements before → after (case page: a closed / an open case) |"
+    )
     out("|---|---:|---:|---:|---:|")
     for op in OPERATIONS:
         before = statistics.median(samples["before"][op])
