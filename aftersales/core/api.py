@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -20,6 +21,24 @@ logger = logging.getLogger(__name__)
 
 
 _DATETIME = serializers.DateTimeField()
+
+# Timestamps a client may send: a service desk has nothing before 2000 or after 2099, and a
+# time in year 6 would even render with the zone's local mean time offset (+08:05:43), which
+# is no valid RFC 3339 time.
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A DateTimeField that refuses times before 2000 or after 2099 (400, not a stored oddity).
+
+    ``CoreConfig.ready`` makes it the field of every model DateTimeField in ModelSerializers."""
+
+    def to_internal_value(self, value: Any) -> datetime.datetime:
+        result = super().to_internal_value(value)
+        if not EARLIEST <= result < LATEST:
+            raise serializers.ValidationError(_("Enter a date and time between 2000 and 2099."))
+        return result
 
 
 def render_datetime(value: Any) -> str | None:

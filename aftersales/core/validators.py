@@ -21,6 +21,4 @@ def validate_timezone(value: str) -> None:
     # Looked up in the list of known zones, never as a file name (a name of 300 characters
     # would make ZoneInfo raise OSError "file name too long").
     if value not in known_timezones():
-        raise ValidationError(
-            _("“%(value)s” is not a known time zone."), params={"value": value}
-        )
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})

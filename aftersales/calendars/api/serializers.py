@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from aftersales.calendars.choices import CalendarDayKind
 from aftersales.calendars.models import BusinessCalendar
-from aftersales.core.api import ImmutableFieldsMixin
+from aftersales.core.api import BoundedDateTimeField, ImmutableFieldsMixin
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -109,7 +109,7 @@ class CalendarSerializer(ImmutableFieldsMixin, serializers.ModelSerializer):
             ],
             "data_years": sorted(y.year for y in instance.data_years.all()),
             "version": instance.version,
-            "updated_at": serializers.DateTimeField().to_representation(instance.updated_at),
+            "updated_at": BoundedDateTimeField().to_representation(instance.updated_at),
         }
 
     def to_service_data(self) -> dict[str, Any]:
@@ -144,7 +144,7 @@ class ElapsedQuerySerializer(serializers.Serializer):
 
 
 class DueAnswerSerializer(serializers.Serializer):
-    due_at = serializers.DateTimeField()
+    due_at = BoundedDateTimeField()
     calendar = serializers.CharField()
     warnings = serializers.ListField(child=serializers.CharField())
 

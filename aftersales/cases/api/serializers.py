@@ -12,7 +12,7 @@ from aftersales.accounts.models import Team, User
 from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseStatus, CaseType
 from aftersales.cases.models import Attachment, Case, CaseEvent, Comment
 from aftersales.catalog.models import Asset, Contract
-from aftersales.core.api import render_datetime
+from aftersales.core.api import BoundedDateTimeField, render_datetime
 from aftersales.customers.models import Contact, Customer, Site
 from aftersales.sla.api.serializers import (
     EscalationSerializer,
@@ -235,7 +235,7 @@ class _CaseInputSerializer(serializers.Serializer):
 class CaseCreateSerializer(_CaseInputSerializer):
     """What a client sends to open a case."""
 
-    reported_at = serializers.DateTimeField(required=False)
+    reported_at = BoundedDateTimeField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -32,7 +32,7 @@ from aftersales.channels.services.calls import call_event_record
 from aftersales.channels.services.sms import sms_receive
 from aftersales.channels.services.webhooks import webhook_event_apply
 from aftersales.core import clock
-from aftersales.core.api import render_datetime
+from aftersales.core.api import BoundedDateTimeField, render_datetime
 
 
 class CallEventSerializer(serializers.Serializer):
@@ -40,7 +40,7 @@ class CallEventSerializer(serializers.Serializer):
     event = serializers.ChoiceField(choices=CallEventKind.choices)
     caller = serializers.CharField(max_length=40)
     callee = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     recording_url = serializers.URLField(
         max_length=500, required=False, allow_blank=True, default=""
     )
@@ -52,7 +52,7 @@ class SmsInboundSerializer(serializers.Serializer):
     sender = serializers.CharField(max_length=40)
     text = serializers.CharField(max_length=2000)
     recipient = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
 
 
 class CallSerializer(serializers.ModelSerializer):

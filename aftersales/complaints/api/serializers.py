@@ -10,6 +10,7 @@ from aftersales.cases.choices import CaseChannel, CaseSeverity
 from aftersales.catalog.models import Asset, Product
 from aftersales.complaints.choices import CompensationKind, CompensationState, ComplaintSubject
 from aftersales.complaints.models import Complaint
+from aftersales.core.api import BoundedDateTimeField
 from aftersales.customers.models import Contact, Customer
 
 # What a customer contact does not see of a complaint: the internal investigation, who it is
@@ -38,7 +39,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     compensation_approved_by = serializers.SlugRelatedField(
         source="compensation_decided_by", slug_field="username", read_only=True
     )
-    compensation_approved_at = serializers.DateTimeField(
+    compensation_approved_at = BoundedDateTimeField(
         source="compensation_decided_at", read_only=True
     )
 
@@ -104,7 +105,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(
         choices=CaseSeverity.choices, required=False, default=CaseSeverity.C3
     )
-    reported_at = serializers.DateTimeField(required=False, allow_null=True)
+    reported_at = BoundedDateTimeField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user

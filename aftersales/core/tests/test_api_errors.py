@@ -54,3 +54,38 @@ def test_every_operation_documents_its_error_answers() -> None:
                 assert {"409", "415"} <= codes, (method, path)
             success = [c for c in codes if c.startswith("2")]
             assert success, (method, path)
+
+
+def test_a_time_in_year_6_is_refused_not_stored(client_for: Any, admin_user: Any) -> None:
+    """schemathesis sent a complaint reported in year 6; it was stored and rendered with the
+    local-mean-time offset +08:05:43, which is no valid RFC 3339 time."""
+    from aftersales.complaints.models import Complaint
+    from aftersales.customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    api = client_for(admin_user)
+    for when in ("0006-01-01T04:00:00Z", "2100-01-01T00:00:00Z", "1999-12-31T15:59:59Z"):
+        response = api.post(
+            "/api/v1/complaints/",
+            {
+                "customer": customer.code,
+                "subject_kind": "person",
+                "summary": "太久以前",
+                "reported_at": when,
+            },
+            format="json",
+        )
+        assert response.status_code == 400, when
+        assert "reported_at" in response.json()
+    assert Complaint.objects.count() == 0
+    ok = api.post(
+        "/api/v1/complaints/",
+        {
+            "customer": customer.code,
+            "subject_kind": "person",
+            "summary": "刚才",
+            "reported_at": "2026-11-01T08:00:00+08:00",
+        },
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from aftersales.accounts.models import User
+from aftersales.core.api import BoundedDateTimeField
 from aftersales.dispatch.choices import VisitKind
 from aftersales.dispatch.models import Visit, VisitPart
 
@@ -11,7 +12,7 @@ class CandidateSerializer(serializers.Serializer):
     engineer = serializers.CharField()
     name = serializers.CharField()
     score = serializers.IntegerField()
-    eta = serializers.DateTimeField(allow_null=True)
+    eta = BoundedDateTimeField(allow_null=True)
     distance = serializers.CharField()
     open_cases = serializers.IntegerField()
     capacity = serializers.IntegerField()
@@ -23,7 +24,7 @@ class CandidateSerializer(serializers.Serializer):
 
 class DispatchInputSerializer(serializers.Serializer):
     engineer = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all())
-    planned_at = serializers.DateTimeField(required=False)
+    planned_at = BoundedDateTimeField(required=False)
     kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -63,7 +64,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class StepInputSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False)
+    at = BoundedDateTimeField(required=False)
 
 
 class DepartInputSerializer(StepInputSerializer):
@@ -82,15 +83,15 @@ class OnCallShiftSerializer(serializers.Serializer):
     phone = serializers.CharField(source="user.phone")
     region = serializers.CharField(source="region.code", allow_null=True, default=None)
     team = serializers.CharField(source="team.code", allow_null=True, default=None)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField()
+    ends_at = BoundedDateTimeField()
 
     def get_name(self, obj) -> str:  # type: ignore[no-untyped-def]
         return obj.user.get_full_name() or obj.user.username
 
 
 class OnCallQuerySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False)
+    at = BoundedDateTimeField(required=False)
     region = serializers.CharField(required=False)
 
 
@@ -103,7 +104,7 @@ class ChecklistItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     position = serializers.IntegerField()
     text = serializers.CharField()
-    done_at = serializers.DateTimeField(allow_null=True)
+    done_at = BoundedDateTimeField(allow_null=True)
     done_by = serializers.CharField(source="done_by.username", allow_null=True, default=None)
     note = serializers.CharField()
 
@@ -117,9 +118,9 @@ class LoanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     unit = serializers.CharField(source="unit.serial_number")
     product = serializers.CharField(source="unit.product.code")
-    issued_at = serializers.DateTimeField()
+    issued_at = BoundedDateTimeField()
     due_back = serializers.DateField()
-    returned_at = serializers.DateTimeField(allow_null=True)
+    returned_at = BoundedDateTimeField(allow_null=True)
     condition = serializers.CharField()
 
 

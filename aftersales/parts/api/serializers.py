@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from aftersales.core.api import BoundedDateTimeField
 from aftersales.parts.choices import Condition, ExchangeStatus, MoveKind, RequestStatus
 from aftersales.parts.models import (
     Depot,
@@ -131,21 +132,21 @@ class ReplacementInputSerializer(serializers.Serializer):
     case = serializers.CharField()
     part_number = serializers.CharField()
     depot = serializers.CharField()
-    fault_confirmed_at = serializers.DateTimeField()
+    fault_confirmed_at = BoundedDateTimeField()
 
 
 class ShipInputSerializer(serializers.Serializer):
-    shipped_at = serializers.DateTimeField()
+    shipped_at = BoundedDateTimeField()
     carrier = serializers.CharField(max_length=100)
     tracking_number = serializers.CharField(max_length=100)
 
 
 class DeliverInputSerializer(serializers.Serializer):
-    delivered_at = serializers.DateTimeField()
+    delivered_at = BoundedDateTimeField()
 
 
 class ReturnInputSerializer(serializers.Serializer):
-    received_at = serializers.DateTimeField()
+    received_at = BoundedDateTimeField()
     serial_number = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -175,7 +176,7 @@ class ExchangeInputSerializer(serializers.Serializer):
     case = serializers.CharField()
     part_number = serializers.CharField()
     depot = serializers.CharField()
-    received_at = serializers.DateTimeField()
+    received_at = BoundedDateTimeField()
 
 
 class PartUsedSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from aftersales.calendars.models import BusinessCalendar
-from aftersales.core.api import ImmutableFieldsMixin, render_datetime
+from aftersales.core.api import BoundedDateTimeField, ImmutableFieldsMixin, render_datetime
 from aftersales.sla.choices import EscalationRecipient
 from aftersales.sla.models import (
     Escalation,
@@ -113,7 +113,7 @@ class EscalateSerializer(serializers.Serializer):
 
 
 class ArrivalSerializer(serializers.Serializer):
-    arrived_at = serializers.DateTimeField(required=False)
+    arrived_at = BoundedDateTimeField(required=False)
 
 
 class SlaTargetSerializer(serializers.ModelSerializer):

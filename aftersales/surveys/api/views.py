@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.cases.selectors import case_list_visible_to
+from aftersales.core.api import BoundedDateTimeField
 from aftersales.surveys.models import Rating
 from aftersales.surveys.services import case_rate
 
@@ -15,7 +16,7 @@ class RatingSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     rated_by = serializers.CharField(source="rated_by.username", read_only=True, default=None)
-    created_at = serializers.DateTimeField(read_only=True)
+    created_at = BoundedDateTimeField(read_only=True)
 
 
 class CaseRatingView(APIView):
