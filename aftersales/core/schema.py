@@ -67,26 +67,12 @@ class AutoSchema(drf_spectacular.openapi.AutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):  # type: ignore[no-untyped-def]
         # DRF drops ``allow_blank`` from read-only model fields, yet renders their blank value.
-        if (
-            isinstance(field, serializers.ChoiceField)
-            and field.read_only
-            and not field.allow_blank
-            and _source_is_blank_choice(field)
-        ):
-            field = copy.copy(field)
-            field.allow_blank = True
+        field = _with_blank_allowed(field, serializers.ChoiceField, _source_is_blank_choice)
         return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def _insert_field_validators(self, field, schema):  # type: ignore[no-untyped-def]
         # Likewise a read-only e-mail or URL that may be blank: "" is no e-mail address.
-        if (
-            isinstance(field, serializers.CharField)
-            and field.read_only
-            and not field.allow_blank
-            and _source_is_blank(field)
-        ):
-            field = copy.copy(field)
-            field.allow_blank = True
+        field = _with_blank_allowed(field, serializers.CharField, _source_is_blank)
         return super()._insert_field_validators(field, schema)
 
     def _get_serializer_field_meta(self, field, direction):  # type: ignore[no-untyped-def]
@@ -106,6 +92,20 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is in a media type this operation does not read.",
     "503": "The database is unreachable for a moment; retry after `Retry-After` seconds.",
 }
+
+
+def _with_blank_allowed(field: Any, kind: type, source_may_be_blank: Any) -> Any:
+    """``field``, or a copy that allows "" when it is a read-only ``kind`` showing a model field
+    that may be blank."""
+    if (
+        isinstance(field, kind)
+        and field.read_only
+        and not getattr(field, "allow_blank", True)
+        and source_may_be_blank(field)
+    ):
+        field = copy.copy(field)
+        field.allow_blank = True
+    return field
 
 
 def _source_model_fields(field: serializers.Field) -> list[Any]:

@@ -89,3 +89,18 @@ def test_a_time_in_year_6_is_refused_not_stored(client_for: Any, admin_user: Any
         format="json",
     )
     assert ok.status_code == 201, ok.content
+
+
+def test_read_only_fields_that_may_be_null_or_blank_are_described_so() -> None:
+    schemas = raw_schema()["components"]["schemas"]
+    # A nullable foreign key shown by its natural key.
+    assert schemas["Case"]["properties"]["contract"]["nullable"] is True
+    # A blank e-mail address: "" or an address.
+    email = schemas["Me"]["properties"]["email"]
+    assert {"type": "string", "maxLength": 0} in email["oneOf"]
+    # A choice that may be blank (and is null for customer contacts until approved).
+    kind = schemas["Complaint"]["properties"]["compensation_kind"]
+    refs = {option["$ref"].rsplit("/", 1)[1] for option in kind["oneOf"]}
+    assert {"CompensationKindEnum", "BlankEnum", "NullEnum"} <= refs
+    # A required non-null field stays so.
+    assert "nullable" not in schemas["Case"]["properties"]["number"]
