@@ -438,6 +438,7 @@ AFTERSALES_PERIODIC_TASKS = [
     ("aftersales.mailin.tasks.mailin_fetch_task", 60),
     ("aftersales.channels.tasks.webhook_events_purge_task", 3600),
     ("aftersales.notifications.tasks.notifications_deliver_task", 5),
+    ("aftersales.notifications.tasks.notifications_purge_task", 86400),
     ("aftersales.dispatch.tasks.rotations_generate_task", 3600),
     ("aftersales.dispatch.tasks.plans_open_due_task", 3600),
     ("aftersales.dispatch.tasks.auto_dispatch_task", 60),
@@ -545,6 +546,9 @@ NOTIFICATIONS_CUSTOMER_STATUSES = env.list(
 # person, and so does a new case of these severities.
 NOTIFICATIONS_ONCALL_CALENDAR = env.str("NOTIFICATIONS_ONCALL_CALENDAR", default="cn-5x8")
 NOTIFICATIONS_URGENT_SEVERITIES = env.list("NOTIFICATIONS_URGENT_SEVERITIES", default=["C-1"])
+# Finished deliveries (sent, failed for good, skipped), staff notices and outbox events older
+# than this many days are deleted by a daily task (`aftersales notifications_purge`); 0 keeps all.
+NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=180)
 
 # Service levels: statuses in which clocks stand still, and the sweep's batch size.
 SLA_PAUSING_STATUSES = env.list("SLA_PAUSING_STATUSES", default=["waiting_customer"])

@@ -33,10 +33,16 @@ from aftersales.notifications.services.preferences import (
     customer_preferences_set,
     preferences_set,
 )
+from aftersales.notifications.services.purge import (
+    PurgeResult,
+    notifications_purge,
+    retention_cutoff,
+)
 from aftersales.notifications.services.run import DeliverResult, notifications_deliver
 
 __all__ = [
     "DeliverResult",
+    "PurgeResult",
     "case_created",
     "case_replied",
     "case_transitioned",
@@ -55,10 +61,12 @@ __all__ = [
     "notices_fan_out",
     "notifications_build",
     "notifications_deliver",
+    "notifications_purge",
     "notifications_save",
     "part_return_overdue",
     "part_return_reminder",
     "part_shipped",
     "preferences_set",
+    "retention_cutoff",
     "retry_delay",
 ]
