@@ -464,7 +464,8 @@ EXPORTS_REQUEUE_SECONDS = env.int("EXPORTS_REQUEUE_SECONDS", default=60)
 EXPORTS_STALE_HOURS = env.int("EXPORTS_STALE_HOURS", default=6)
 
 # --- E-mail intake (aftersales.mailin) ----------------------------------------------------------
-# A message larger than this is kept in quarantine (an administrator may release it).
+# A message larger than this (IMAP RFC822.SIZE) is not downloaded: it is listed in quarantine,
+# where an administrator may release it. A mailbox may set its own limit.
 MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
 # At most this many new messages are taken from one mailbox per fetch round.
 MAILIN_FETCH_BATCH = env.int("MAILIN_FETCH_BATCH", default=500)

@@ -44,6 +44,7 @@ class MailboxForm(forms.ModelForm):
             "folder",
             "processed_folder",
             "fetch_since",
+            "max_message_bytes",
             "unknown_senders",
             "case_type",
             "severity",
@@ -94,6 +95,7 @@ class MailboxAdmin(admin.ModelAdmin):
                     "folder",
                     "processed_folder",
                     "fetch_since",
+                    "max_message_bytes",
                 )
             },
         ),
@@ -127,8 +129,16 @@ class MailboxAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    gettext("%(name)s: %(new)d new message(s), %(quarantined)d quarantined.")
-                    % {"name": mailbox.name, "new": result.new, "quarantined": result.quarantined},
+                    gettext(
+                        "%(name)s: %(new)d new message(s), %(quarantined)d quarantined "
+                        "(%(too_large)d too large, not downloaded)."
+                    )
+                    % {
+                        "name": mailbox.name,
+                        "new": result.new,
+                        "quarantined": result.quarantined,
+                        "too_large": result.too_large,
+                    },
                 )
 
 
@@ -160,6 +170,11 @@ class InboundMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("original message (first 20,000 bytes)"))
     def original(self, obj: InboundMessage) -> str:
         if not obj.raw:
+            if obj.reason == "too_large":
+                return gettext(
+                    "Not downloaded (too large): it is still on the mail server; "
+                    "releasing it downloads it."
+                )
             return "—"
         try:
             with obj.raw.open("rb") as handle:

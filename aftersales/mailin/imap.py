@@ -3,7 +3,9 @@
 Messages are read with ``BODY.PEEK[]`` (reading does not mark them \\Seen); the intake marks a
 message only once its case or comment is committed, with the ``MAILIN_DONE_KEYWORD`` keyword
 (and \\Seen), or moves it to the mailbox's processed folder. A server that keeps no custom
-keywords is searched for UNSEEN mail instead.
+keywords is searched for UNSEEN mail instead. Each round first reads the sizes of the messages it
+will take (one ``UID FETCH ... (RFC822.SIZE)``), so that a message over the size limit is never
+downloaded: only its header block is read, for the ledger.
 
 Errors are raised as ``ImapError`` with a message that never contains the password.
 """
@@ -22,6 +24,10 @@ from django.utils import timezone
 from aftersales.mailin.choices import MailboxSecurity
 from aftersales.mailin.models import LOOPBACK_HOSTS, Mailbox
 
+# The header block read of a message too large to download (enough for any real header).
+HEADER_MAX_BYTES = 65536
+# UIDs per RFC822.SIZE request.
+_SIZE_SLICE = 200
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -148,36 +154,50 @@ class MailboxConnection:
         return sorted(uids)
 
     def sizes(self, uids: list[int]) -> dict[int, int]:
-        """Return each message's size in bytes (RFC822.SIZE)."""
-        if not uids:
-            return {}
+        """Return each message's size in bytes (RFC822.SIZE), without downloading anything.
+
+        A UID missing from the answer (expunged meanwhile) is missing from the result.
+        """
         result: dict[int, int] = {}
-        data = self._uid("FETCH", ",".join(str(u) for u in uids), "(RFC822.SIZE)")
-        for item in data:
-            line = item[0] if isinstance(item, tuple) else item
-            if not line:
-                continue
-            text = line.decode("ascii", "replace")
-            uid = re.search(r"UID (\d+)", text)
-            size = re.search(r"RFC822\.SIZE (\d+)", text)
-            if uid and size:
-                result[int(uid.group(1))] = int(size.group(1))
+        # In slices: a batch of thousands of UIDs would exceed the servers' command line limit.
+        for start in range(0, len(uids), _SIZE_SLICE):
+            chunk = uids[start : start + _SIZE_SLICE]
+            data = self._uid("FETCH", ",".join(str(u) for u in chunk), "(RFC822.SIZE)")
+            for item in data:
+                line = item[0] if isinstance(item, tuple) else item
+                if not line:
+                    continue
+                text = line.decode("ascii", "replace")
+                uid = re.search(r"UID (\d+)", text)
+                size = re.search(r"RFC822\.SIZE (\d+)", text)
+                if uid and size:
+                    result[int(uid.group(1))] = int(size.group(1))
         return result
+
+    def _fetch_literal(self, uid: int, item: str) -> bytes | None:
+        data = self._uid("FETCH", str(uid), f"({item})")
+        for entry in data:
+            if isinstance(entry, tuple) and len(entry) >= 2 and isinstance(entry[1], bytes):
+                return entry[1]
+        return None
 
     def fetch(self, uid: int) -> bytes | None:
         """Return the whole message ``uid`` without marking it read (None if it is gone)."""
-        data = self._uid("FETCH", str(uid), "(BODY.PEEK[])")
-        for item in data:
-            if isinstance(item, tuple) and len(item) >= 2 and isinstance(item[1], bytes):
-                return item[1]
-        return None
+        return self._fetch_literal(uid, "BODY.PEEK[]")
 
-    def mark_done(self, uid: int) -> None:
-        """Mark ``uid`` as recorded: keyword and \\Seen, or move it to the processed folder."""
+    def fetch_header(self, uid: int) -> bytes | None:
+        """Return the header block of message ``uid`` (at most its first ``HEADER_MAX_BYTES``),
+        without its body and without marking it read (None if it is gone)."""
+        return self._fetch_literal(uid, f"BODY.PEEK[HEADER]<0.{HEADER_MAX_BYTES}>")
+
+    def mark_done(self, uid: int, *, move: bool = True) -> None:
+        """Mark ``uid`` as recorded: keyword and \\Seen, then move it to the processed folder
+        (if the mailbox has one and ``move``; a message left unprocessed stays where it is, under
+        its UID, so that an administrator's release can still download it)."""
         flags = f"(\\Seen {self.keyword})" if self.keywords_supported else "(\\Seen)"
         self._uid("STORE", str(uid), "+FLAGS.SILENT", flags)
         target = self.mailbox.processed_folder.strip()
-        if not target:
+        if not target or not move:
             return
         if "MOVE" in self.capabilities:
             self._uid("MOVE", str(uid), _quote(target))

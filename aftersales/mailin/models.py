@@ -66,6 +66,15 @@ class Mailbox(TimeStampedModel):
             "are, marked with a flag."
         ),
     )
+    max_message_bytes = models.PositiveBigIntegerField(
+        _("largest message (bytes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Larger messages are not downloaded: they are listed in the quarantine, where an "
+            "administrator may release them. Empty: the MAILIN_MAX_MESSAGE_BYTES setting."
+        ),
+    )
     unknown_senders = models.CharField(
         _("mail from unknown senders"),
         max_length=20,
@@ -133,6 +142,13 @@ class Mailbox(TimeStampedModel):
     @property
     def is_failing(self) -> bool:
         return self.failure_count > 0
+
+    @property
+    def message_size_limit(self) -> int:
+        """The largest message (bytes) downloaded from this mailbox."""
+        if self.max_message_bytes is not None:
+            return self.max_message_bytes
+        return settings.MAILIN_MAX_MESSAGE_BYTES
 
 
 def raw_message_path(instance: InboundMessage, filename: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from aftersales.accounts.models import User
-from aftersales.mailin.choices import InboundStatus
+from aftersales.mailin.choices import InboundReason, InboundStatus
 from aftersales.mailin.models import InboundMessage, Mailbox
 
 
@@ -14,9 +14,14 @@ def _is_staff(user: User | None) -> bool:
 
 
 def mailbox_list_visible_to(*, user: User | None) -> QuerySet[Mailbox]:
-    """Return the mailboxes with their quarantine counts; nothing for anyone but staff."""
+    """Return the mailboxes with their quarantine counts (all, and those too large to download,
+    which wait for an administrator); nothing for anyone but staff."""
+    quarantined = Q(messages__status=InboundStatus.QUARANTINED)
     queryset = Mailbox.objects.annotate(
-        quarantined_count=Count("messages", filter=Q(messages__status=InboundStatus.QUARANTINED))
+        quarantined_count=Count("messages", filter=quarantined),
+        too_large_count=Count(
+            "messages", filter=quarantined & Q(messages__reason=InboundReason.TOO_LARGE)
+        ),
     ).order_by("name")
     return queryset if _is_staff(user) else queryset.none()
 

@@ -17,5 +17,6 @@ def mailin_fetch_task() -> dict[str, int]:
         "failed_mailboxes": sum(1 for r in results if r.error),
         "new": sum(r.new for r in results),
         "quarantined": sum(r.quarantined for r in results),
+        "too_large": sum(r.too_large for r in results),
         "released_from_quarantine": retried,
     }

@@ -11,6 +11,10 @@ class MailboxStatusSerializer(serializers.ModelSerializer):
     """A mailbox and its health; neither the user name nor the password is shown."""
 
     quarantined = serializers.IntegerField(source="quarantined_count", read_only=True)
+    # Of those, the messages over the size limit (not downloaded; an administrator releases).
+    too_large = serializers.IntegerField(source="too_large_count", read_only=True)
+    # The effective limit: the mailbox's own, else MAILIN_MAX_MESSAGE_BYTES.
+    max_message_bytes = serializers.IntegerField(source="message_size_limit", read_only=True)
 
     class Meta:
         model = Mailbox
@@ -30,6 +34,8 @@ class MailboxStatusSerializer(serializers.ModelSerializer):
             "last_error",
             "alerted_at",
             "quarantined",
+            "too_large",
+            "max_message_bytes",
         ]
         read_only_fields = fields
 

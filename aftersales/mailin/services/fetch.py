@@ -3,6 +3,11 @@
 A message is marked on the server (keyword, or moved) only after ``message_ingest`` committed
 its row with its case or comment, or its quarantine. A fetch killed at any point leaves the
 message unmarked, and the next round finds it recorded (or records it) and marks it then.
+
+The sizes of a round's messages are read first; a message over the mailbox's limit
+(``MAILIN_MAX_MESSAGE_BYTES`` unless the mailbox sets its own) is never downloaded: its header
+block is recorded in quarantine (``message_record_too_large``) and it is marked but not moved,
+so that an administrator's release can still download it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from aftersales.core import clock
 from aftersales.mailin.choices import InboundStatus
 from aftersales.mailin.imap import ImapError, MailboxConnection
 from aftersales.mailin.models import Mailbox
-from aftersales.mailin.services.ingest import message_ingest
+from aftersales.mailin.services.ingest import message_ingest, message_record_too_large
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class FetchResult:
     new: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    too_large: int = 0
     errors: int = 0
     error: str = ""
 
@@ -55,16 +61,36 @@ def mailbox_fetch(
     note = progress or (lambda _stage, _uid: None)
     try:
         with MailboxConnection(mailbox) as connection:
-            for uid in connection.new_uids(since=mailbox.fetch_since)[:limit]:
-                raw = connection.fetch(uid)
+            uids = connection.new_uids(since=mailbox.fetch_since)[:limit]
+            sizes = connection.sizes(uids)
+            max_bytes = mailbox.message_size_limit
+            for uid in uids:
+                size = sizes.get(uid)
+                oversized = size is not None and size > max_bytes
+                # Over the limit: only the header block, for the ledger; the body stays there.
+                raw = connection.fetch_header(uid) if oversized else connection.fetch(uid)
                 if raw is None:  # deleted by someone else meanwhile
                     continue
-                result.fetched += 1
-                note("fetched", uid)
+                if oversized:
+                    note("sized", uid)
+                else:
+                    result.fetched += 1
+                    note("fetched", uid)
                 try:
-                    row, new = message_ingest(
-                        raw=raw, mailbox=mailbox, uid=uid, uidvalidity=connection.uidvalidity
-                    )
+                    if oversized:
+                        assert size is not None
+                        row, new = message_record_too_large(
+                            head=raw,
+                            size=size,
+                            limit=max_bytes,
+                            mailbox=mailbox,
+                            uid=uid,
+                            uidvalidity=connection.uidvalidity,
+                        )
+                    else:
+                        row, new = message_ingest(
+                            raw=raw, mailbox=mailbox, uid=uid, uidvalidity=connection.uidvalidity
+                        )
                 except Exception:
                     # Not even the quarantine could be written (database down): leave the
                     # message unmarked, so the next round takes it again.
@@ -76,9 +102,12 @@ def mailbox_fetch(
                     result.new += 1
                     if row.status == InboundStatus.QUARANTINED:
                         result.quarantined += 1
+                    if oversized:
+                        result.too_large += 1
                 else:
                     result.duplicates += 1
-                connection.mark_done(uid)
+                # Left in its folder when not downloaded: a release fetches it by its UID.
+                connection.mark_done(uid, move=not oversized)
                 note("marked", uid)
             validity = connection.uidvalidity
     except ImapError as exc:

@@ -4,7 +4,9 @@ Exactly once: the ledger row (unique on ``message_key``, the hash of the Message
 whole message when it has none) is inserted in the same transaction as the case or comment it
 produced. A message fetched again (the fetch was killed before it marked the message on the
 server) finds its row and is not processed twice. A message that fails is kept, raw, in
-quarantine with the error and retried with backoff; nothing is dropped.
+quarantine with the error and retried with backoff; nothing is dropped. A message over the size
+limit is not even downloaded: its row (from its header block) waits in quarantine for an
+administrator, and the message stays on the mail server.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from email.utils import parseaddr
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
@@ -38,6 +40,7 @@ from aftersales.mailin.choices import (
     InboundStatus,
     UnknownSenderPolicy,
 )
+from aftersales.mailin.imap import ImapError, MailboxConnection
 from aftersales.mailin.models import InboundMessage, Mailbox
 from aftersales.mailin.parsing import (
     MessageError,
@@ -82,6 +85,16 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, MessageError | ValidationFailed | NotAllowed):
         return str(exc)[:4000]
     return "".join(traceback.format_exception(exc))[-4000:]
+
+
+def _size_limit(mailbox: Mailbox | None) -> int:
+    if mailbox is None:
+        return settings.MAILIN_MAX_MESSAGE_BYTES
+    return mailbox.message_size_limit
+
+
+def _too_large_text(size: int, limit: int) -> str:
+    return _("Too large: %(size)d bytes, limit %(limit)d bytes.") % {"size": size, "limit": limit}
 
 
 def _reason(exc: BaseException) -> str:
@@ -299,12 +312,9 @@ def _process(row: InboundMessage, raw: bytes, *, release: bool) -> None:
 
     Raises MessageError (too large, undecodable) and whatever the database raises.
     """
-    limit = settings.MAILIN_MAX_MESSAGE_BYTES
+    limit = _size_limit(row.mailbox)
     if len(raw) > limit and not release:
-        raise TooLarge(
-            _("The message is %(size)d bytes; the limit is %(limit)d bytes.")
-            % {"size": len(raw), "limit": limit}
-        )
+        raise TooLarge(_too_large_text(len(raw), limit))
     parsed = parse_message(raw, strict=not release)
     row.message_id = parsed.message_id
     row.sender = parsed.from_addr[:320]
@@ -445,6 +455,124 @@ def message_ingest(
         return row, True
 
 
+def message_record_too_large(
+    *,
+    head: bytes,
+    size: int,
+    limit: int,
+    mailbox: Mailbox | None = None,
+    uid: int | None = None,
+    uidvalidity: int | None = None,
+) -> tuple[InboundMessage, bool]:
+    """Record a message that was not downloaded because its ``size`` is over ``limit``: return
+    (its ledger row, whether it is new).
+
+    Only its header block ``head`` was read: the row says who sent what, keeps the mailbox, UID
+    and UIDVALIDITY under which it stays on the server, and is quarantined with no original and
+    no automatic retry (an administrator's release downloads it). A message seen before returns
+    its existing row. Raises whatever the database raises.
+    """
+    message_id, sender, sender_name, subject = parse_headers(head)
+    # Without a Message-ID, the header block stands for the message (Received, Date, From...).
+    key = message_key(message_id, head)
+    existing = InboundMessage.objects.filter(message_key=key).first()
+    if existing is not None:
+        return existing, False
+    now = clock.now()
+    row = InboundMessage(
+        mailbox=mailbox,
+        message_id=message_id,
+        message_key=key,
+        sender=sender[:320],
+        sender_name=sender_name[:200],
+        subject=subject,
+        size=size,
+        uid=uid,
+        uidvalidity=uidvalidity,
+        received_at=now,
+        created_at=now,
+        updated_at=now,
+        attempts=1,
+        status=InboundStatus.QUARANTINED,
+        reason=InboundReason.TOO_LARGE,
+        error=_too_large_text(size, limit)
+        + " "
+        + _("Not downloaded: it is still on the mail server."),
+        next_attempt_at=None,
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        existing = InboundMessage.objects.filter(message_key=key).first()
+        if existing is None:
+            raise
+        return existing, False  # a concurrent fetch recorded it first
+    logger.warning("mail %s too large (%d bytes), not downloaded", key[:12], size)
+    return row, True
+
+
+def _left_on_server(row: InboundMessage) -> bool:
+    """Whether ``row`` is a message too large to download, still only on the mail server."""
+    return not row.raw and row.reason == InboundReason.TOO_LARGE
+
+
+def _download(row: InboundMessage, *, release: bool) -> Exception | None:
+    """Download the original of ``row`` (a message left on the server for its size) and keep it
+    on the row; return why not, if it could not be.
+
+    Within the size limit (raised since) anyone who may retry downloads it; over it, only a
+    release by an administrator does.
+    """
+    limit = _size_limit(row.mailbox)
+    if row.size > limit and not release:
+        return TooLarge(
+            _too_large_text(row.size, limit)
+            + " "
+            + _("Not downloaded: it is still on the mail server.")
+        )
+    mailbox = row.mailbox
+    if mailbox is None or row.uid is None:
+        return MessageError(
+            _("The message was not downloaded and its mailbox is no longer configured.")
+        )
+    try:
+        with MailboxConnection(mailbox) as connection:
+            if (
+                connection.uidvalidity is not None
+                and row.uidvalidity is not None
+                and connection.uidvalidity != row.uidvalidity
+            ):
+                return MessageError(
+                    _(
+                        "The folder was rebuilt on the mail server (new UIDVALIDITY): the message "
+                        "cannot be found by its UID any more."
+                    )
+                )
+            raw = connection.fetch(row.uid)
+    except ImapError as exc:
+        return MessageError(str(exc))
+    if raw is None:
+        return MessageError(_("The message is no longer on the mail server."))
+    if row.message_id and parse_headers(raw)[0] != row.message_id:
+        return MessageError(_("The message under this UID on the mail server is another message."))
+    name = ""
+    try:
+        field_file = row.raw
+        field_file.save("message.eml", ContentFile(raw), save=False)
+        name = field_file.name or ""
+        updated = InboundMessage.objects.filter(
+            pk=row.pk, raw="", status=InboundStatus.QUARANTINED
+        ).update(raw=name, size=len(raw))
+    except Exception:
+        if name:
+            row.raw.storage.delete(name)
+        raise
+    if not updated:  # handled by someone else meanwhile: theirs stands
+        row.raw.storage.delete(name)
+    return None
+
+
 def _ensure_may_handle(by: User | None, *, release: bool) -> None:
     if by is None:
         return
@@ -464,21 +592,40 @@ def inbound_retry(
     quarantine with the new error and the next try pushed back (after
     ``MAILIN_MAX_ATTEMPTS`` failures only a person retries).
 
+    A message that was too large to download is downloaded from the mail server first: on a
+    release, or when its mailbox's limit has been raised above its size. Until then it stays in
+    quarantine with no automatic retry.
+
     Raises NotAllowed, ValidationFailed (not in quarantine).
     """
     _ensure_may_handle(by, release=release)
+    # A message too large to download is downloaded now (outside the transaction: it may be
+    # big and slow), if its limit was raised or an administrator releases it.
+    current = InboundMessage.objects.filter(pk=message.pk).first()
+    download_failure = None
+    if (
+        current is not None
+        and current.status == InboundStatus.QUARANTINED
+        and _left_on_server(current)
+    ):
+        download_failure = _download(current, release=release)
     now = clock.now()
     with transaction.atomic():
         row = InboundMessage.objects.select_for_update().get(pk=message.pk)
         if row.status != InboundStatus.QUARANTINED:
             raise ValidationFailed(_("This message is not in quarantine."), field="status")
-        try:
-            with row.raw.open("rb") as handle:
-                raw = handle.read()
-        except (OSError, ValueError) as exc:
-            raw, failure = b"", exc
+        failure: BaseException | None = None
+        raw = b""
+        if _left_on_server(row):
+            failure = download_failure or MessageError(
+                _("The message was not downloaded from the mail server.")
+            )
         else:
-            failure = None
+            try:
+                with row.raw.open("rb") as handle:
+                    raw = handle.read()
+            except (OSError, ValueError) as exc:
+                failure = exc
         if failure is None:
             try:
                 with transaction.atomic():
@@ -494,11 +641,14 @@ def inbound_retry(
                 failure = exc
         row.refresh_from_db()
         row.attempts += 1
-        row.reason = _reason(failure)
+        if not _left_on_server(row):
+            row.reason = _reason(failure)
         row.error = _error_text(failure)
         row.updated_at = now
         row.next_attempt_at = (
-            now + retry_delay(row.attempts) if row.attempts < settings.MAILIN_MAX_ATTEMPTS else None
+            now + retry_delay(row.attempts)
+            if row.attempts < settings.MAILIN_MAX_ATTEMPTS and not _left_on_server(row)
+            else None
         )
         if by is not None:
             row.handled_by, row.handled_at = by, now

@@ -19,6 +19,7 @@ from aftersales.mailin.services import (
     inbound_discard,
     inbound_retry,
     mailbox_fetch,
+    message_ingest,
     quarantine_retry_due,
 )
 from aftersales.mailin.tasks import mailin_fetch_task
@@ -70,19 +71,47 @@ def test_too_large_mail_stays_in_quarantine_on_retry_until_released(
     )
     mailbox_fetch(mailbox=mailbox)
     row = InboundMessage.objects.get()
-    assert (row.status, row.reason, row.attempts) == ("quarantined", "too_large", 1)
-    # an ordinary retry (staff may) fails the same way and pushes the next try back
-    first_due = row.next_attempt_at
+    # not downloaded (test_size_limit.py): no original, no automatic retry
+    assert (row.status, row.reason, row.attempts, row.next_attempt_at) == (
+        "quarantined",
+        "too_large",
+        1,
+        None,
+    )
+    assert not row.raw
+    # an ordinary retry (staff may) fails the same way
     row = inbound_retry(message=row, by=agent)
-    assert (row.status, row.attempts) == ("quarantined", 2)
-    assert row.next_attempt_at > first_due
+    assert (row.status, row.reason, row.attempts, row.next_attempt_at) == (
+        "quarantined",
+        "too_large",
+        2,
+        None,
+    )
     # an agent may not lift the limit
     with pytest.raises(NotAllowed):
         inbound_retry(message=row, by=agent, release=True)
-    # an administrator may
+    # an administrator may: the message is downloaded and processed
     row = inbound_retry(message=row, by=admin_user, release=True)
     assert row.status == "processed"
     assert Attachment.objects.get(case=row.case).name == "scan.pdf"
+
+
+def test_a_downloaded_message_over_the_limit_is_still_quarantined_with_its_original(
+    mailbox, contact, admin_user, settings
+):
+    # a message handed over whole (a server that announced a smaller size, or a direct ingest)
+    settings.MAILIN_MAX_MESSAGE_BYTES = 3000
+    raw = message(
+        sender=contact.email,
+        attachments=[("scan.pdf", "application/pdf", b"%PDF-1.4\n" + b"%" * 6000)],
+    )
+    row, _new = message_ingest(raw=raw, mailbox=mailbox)
+    assert (row.status, row.reason) == ("quarantined", "too_large")
+    assert row.error == f"Too large: {len(raw)} bytes, limit 3000 bytes."
+    assert row.raw.read() == raw
+    assert row.next_attempt_at is not None
+    row = inbound_retry(message=row, by=admin_user, release=True)
+    assert row.status == "processed"
 
 
 def _fail_case_inserts() -> None:

@@ -44,7 +44,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"{mailbox.name}: {result.fetched} fetched, {result.new} new, "
-                    f"{result.duplicates} already recorded, {result.quarantined} quarantined"
+                    f"{result.duplicates} already recorded, {result.quarantined} quarantined "
+                    f"({result.too_large} too large, not downloaded)"
                 )
         if not options["no_retry"]:
             retried = quarantine_retry_due()
