@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.utils.translation import gettext, override
 
 from aftersales.cases.models import Attachment, Case
 from aftersales.core import clock
@@ -107,7 +108,9 @@ def test_a_downloaded_message_over_the_limit_is_still_quarantined_with_its_origi
     )
     row, _new = message_ingest(raw=raw, mailbox=mailbox)
     assert (row.status, row.reason) == ("quarantined", "too_large")
-    assert row.error == f"Too large: {len(raw)} bytes, limit 3000 bytes."
+    with override("zh-hans"):
+        expected = gettext("Too large: %(size)d bytes, limit %(limit)d bytes.")
+    assert row.error == expected % {"size": len(raw), "limit": 3000}
     assert row.raw.read() == raw
     assert row.next_attempt_at is not None
     row = inbound_retry(message=row, by=admin_user, release=True)

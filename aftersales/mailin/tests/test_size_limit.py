@@ -9,6 +9,7 @@ import imaplib
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils.translation import gettext, override
 
 from aftersales.cases.models import Attachment, Case
 from aftersales.core.errors import NotAllowed
@@ -20,6 +21,20 @@ pytestmark = pytest.mark.django_db
 
 LIMIT = 50_000
 DONE = "$AftersalesDone"
+
+
+def _too_large(size: int, limit: int) -> str:
+    """The ledger's error, in the language the intake runs in (messages in the catalogue)."""
+    with override("zh-hans"):
+        return gettext("Too large: %(size)d bytes, limit %(limit)d bytes.") % {
+            "size": size,
+            "limit": limit,
+        }
+
+
+def _not_downloaded() -> str:
+    with override("zh-hans"):
+        return gettext("Not downloaded: it is still on the mail server.")
 
 
 def _server_size(raw: bytes) -> int:
@@ -88,10 +103,7 @@ def test_a_message_over_the_limit_is_not_downloaded_and_those_around_it_are_proc
         None,
         None,
     )
-    assert row.error == (
-        f"Too large: {size} bytes, limit {LIMIT} bytes. "
-        "Not downloaded: it is still on the mail server."
-    )
+    assert row.error == f"{_too_large(size, LIMIT)} {_not_downloaded()}"
     # the ledger knows who sent what (from the header block alone)
     assert (row.sender, row.subject, row.mailbox) == (
         contact.email.lower(),
@@ -122,7 +134,7 @@ def test_a_message_over_the_limit_is_not_downloaded_and_those_around_it_are_proc
     )
     [listed] = client_for(agent).get("/api/v1/inbound-mail/?status=quarantined").json()["results"]
     assert (listed["id"], listed["reason"], listed["size"]) == (row.pk, "too_large", size)
-    assert listed["error"].startswith(f"Too large: {size} bytes, limit {LIMIT} bytes.")
+    assert listed["error"].startswith(_too_large(size, LIMIT))
 
 
 def test_a_message_at_the_limit_is_processed_and_one_byte_more_is_not(
@@ -171,7 +183,7 @@ def test_release_downloads_the_message_from_the_server(
         None,
     )
     assert not row.raw
-    assert row.error.startswith("Too large:")
+    assert row.error == f"{_too_large(row.size, LIMIT)} {_not_downloaded()}"
     # an agent may not lift the limit
     with pytest.raises(NotAllowed):
         inbound_retry(message=row, by=agent, release=True)
@@ -254,11 +266,11 @@ def test_administrators_see_it_in_the_admin_and_on_the_staff_page(
     listing = client.get("/admin/mailin/inboundmessage/?reason__exact=too_large").content.decode()
     assert "Full service log and scans" in listing
     detail = client.get(f"/admin/mailin/inboundmessage/{row.pk}/change/").content.decode()
-    assert f"Too large: {row.size} bytes, limit {LIMIT} bytes." in detail
+    assert _too_large(row.size, LIMIT) in detail
     assert "Not downloaded (too large): it is still on the mail server" in detail
     page = client.get("/mail/").content.decode()
     assert "Too large, not downloaded" in page
-    assert f"Too large: {row.size} bytes, limit {LIMIT} bytes." in page
+    assert _too_large(row.size, LIMIT) in page
     # the mailbox's own limit is set in the admin
     form = client.get(f"/admin/mailin/mailbox/{mailbox.pk}/change/").content.decode()
     assert 'name="max_message_bytes"' in form
