@@ -286,7 +286,10 @@ def child_loadgen(args: argparse.Namespace) -> None:
                 conn = http.client.HTTPConnection(args.host, args.port, timeout=60)
                 local_reconnects += 1
             try:
-                conn.request("POST", args.path, body=body, headers=headers)
+                if args.method == "GET":
+                    conn.request("GET", args.path, headers=headers)
+                else:
+                    conn.request("POST", args.path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = str(response.status)
@@ -339,6 +342,7 @@ def child_main(argv: list[str]) -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--start-at", type=float)
+    parser.add_argument("--method", default="POST")
     args = parser.parse_args(argv)
     CHILD_MODES[args.mode](args)
 
@@ -485,7 +489,10 @@ class Target:
         token: str,
         workdir: Path,
         cwd: Path = ROOT,
+        method: str = "POST",
+        expect: int = 201,
     ):
+        self.method, self.expect = method, expect
         self.key, self.label, self.python, self.cwd = key, label, python, cwd
         self.gunicorn, self.env = gunicorn, env
         self.settings, self.pythonpath = settings, pythonpath
@@ -546,19 +553,19 @@ class Target:
                 status = self._post_once()
             except OSError:
                 status = 0
-            if status == 201:
+            if status == self.expect:
                 return
             if status or time.time() > deadline:
-                raise SystemExit(f"{self.key}: smoke POST answered {status}, not 201")
+                raise SystemExit(f"{self.key}: smoke {self.method} answered {status}")
             time.sleep(0.2)
 
     def _post_once(self) -> int:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             conn.request(
-                "POST",
+                self.method,
                 self.path,
-                body=self.body_file.read_bytes(),
+                body=self.body_file.read_bytes() if self.method == "POST" else None,
                 headers={
                     "Content-Type": "application/json",
                     "Authorization": f"Token {self.token}",
@@ -608,6 +615,8 @@ class Target:
                     str(warmup),
                     "--seconds",
                     str(seconds),
+                    "--method",
+                    self.method,
                 ],
                 stdout=subprocess.PIPE,
                 text=True,
@@ -625,12 +634,13 @@ class Target:
             statuses.update(result["statuses"])
             latencies.extend(result["latencies"])
             connects += result["connects"]
-        created = statuses.get("201", 0)
+        expected = str(self.expect)
+        created = statuses.get(expected, 0)
         return {
             "rate": created / seconds,
             "created": created,
             "elapsed": seconds,
-            "non_201": sum(n for s, n in statuses.items() if s != "201"),
+            "non_201": sum(n for s, n in statuses.items() if s != expected),
             "statuses": dict(statuses),
             "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95),
@@ -958,11 +968,20 @@ def main() -> None:
         log(f"starting gunicorn: {args.workers} sync workers each")
         ours.serve(args.workers)
         helpdesk.serve(args.workers)
+        # The floor of the stack: the same gunicorn serving a request that does nothing (the
+        # liveness probe: Django's middleware, no database, no DRF).
+        floor = Target(
+            "floor", "aftersales GET /healthz", Path(sys.executable), [], env_pg,
+            "aftersales.config.settings", None, "/healthz", {}, ours_token, workdir,
+            cwd=src, method="GET", expect=200,
+        )  # fmt: skip
+        floor.port = ours.port
 
         samples: dict[str, list[dict[str, Any]]] = {}
         steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
             ("ours_http", lambda: ours.http(args.seconds, args.warmup, args.concurrency)),
             ("helpdesk_http", lambda: helpdesk.http(args.seconds, args.warmup, args.concurrency)),
+            ("floor_http", lambda: floor.http(args.seconds, args.warmup, args.concurrency)),
             ("pgbench", lambda: pgbench(args.pgbench_seconds, OURS_DB, workdir)),
             ("ours_inprocess", lambda: ours.inprocess(args.inprocess_seconds, inprocess_warmup)),
             (
@@ -1019,6 +1038,8 @@ def build_report(args: argparse.Namespace, samples: dict[str, list[dict[str, Any
         "ours_http_vs_raw_insert": paired_ratio(samples["ours_http"], samples["pgbench"]),
         "ours_inprocess_vs_raw_insert": paired_ratio(samples["ours_inprocess"], samples["pgbench"]),
         "helpdesk_http_vs_raw_insert": paired_ratio(samples["helpdesk_http"], samples["pgbench"]),
+        "ours_http_vs_floor": paired_ratio(samples["ours_http"], samples["floor_http"]),
+        "helpdesk_http_vs_floor": paired_ratio(samples["helpdesk_http"], samples["floor_http"]),
     }
     last = {name: dict(runs[-1]) for name, runs in samples.items()}
     for runs in samples.values():
@@ -1096,6 +1117,11 @@ def print_report(report: dict[str, Any]) -> None:
     row(f"django-helpdesk {hd_version}, in-process, PostgreSQL", "helpdesk_inprocess", "tickets/s")
     row(f"aftersales, HTTP (gunicorn ×{workers}, {clients} clients)", "ours_http", "cases/s")
     row(f"django-helpdesk {hd_version}, HTTP (same)", "helpdesk_http", "tickets/s")
+    row(
+        f"floor: aftersales `GET /healthz` over HTTP (same gunicorn, {clients} clients)",
+        "floor_http",
+        "requests/s",
+    )
     row("raw PostgreSQL single-row INSERT (pgbench -M simple -c 4 -j 2)", "pgbench", "rows/s")
     out()
     verdict = "met" if report["target_met"] else "**NOT met**"
@@ -1112,6 +1138,11 @@ def print_report(report: dict[str, Any]) -> None:
     )
     out(f"| django-helpdesk / raw PostgreSQL insert rate | | "
         f"{ratio(r['helpdesk_http_vs_raw_insert'], True)} |")  # fmt: skip
+    out(f"| aftersales create / the floor (a request that does nothing) | | "
+        f"{ratio(r['ours_http_vs_floor'], True)} |")  # fmt: skip
+    five = {k: 5 * v for k, v in r["helpdesk_http_vs_floor"].items()}
+    out(f"| 5 × django-helpdesk, as a share of the floor (what the target asks) | | "
+        f"{ratio(five, True)} |")  # fmt: skip
     failed = {k: v["non_201"] for k, v in s.items() if v.get("non_201")}
     if failed:
         out()
