@@ -11,6 +11,7 @@ import secrets
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -248,6 +249,28 @@ STORAGES = {
         )
     },
 }
+
+
+def s3_storage(
+    *, bucket: str, endpoint_url: str, region: str, access_key: str, secret_key: str
+) -> dict[str, Any]:
+    """The ``STORAGES["default"]`` entry for case files on an S3-compatible store (the tests in
+    aftersales/ops/tests/test_s3_storage.py build theirs with it, for their own server)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
 # Case files: a local folder by default; any S3-compatible store when S3_BUCKET is set (install
 # the extra: pip install "aftersales[s3]"). Files are always served through /files/<id>/.
 S3_BUCKET = env.str("S3_BUCKET", default="")
@@ -258,19 +281,13 @@ if S3_BUCKET:
         raise ImproperlyConfigured(
             "S3_BUCKET is set but django-storages is missing: pip install 'aftersales[s3]'"
         ) from exc
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("S3_REGION", default="") or None,
-            "access_key": env.str("S3_ACCESS_KEY", default="") or None,
-            "secret_key": env.str("S3_SECRET_KEY", default="") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
+    STORAGES["default"] = s3_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=env.str("S3_ENDPOINT_URL", default=""),
+        region=env.str("S3_REGION", default=""),
+        access_key=env.str("S3_ACCESS_KEY", default=""),
+        secret_key=env.str("S3_SECRET_KEY", default=""),
+    )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 
