@@ -92,22 +92,3 @@ def test_clock_override_is_scoped_and_needs_aware_time():
     naive = datetime.datetime(2026, 10, 1)  # noqa: DTZ001 - the point of the test
     with pytest.raises(ValueError, match="aware"), clock.override(naive):
         pass
-
-
-def test_s3_storage_needs_its_package(tmp_path):
-    env = {**_production_env(tmp_path), "S3_BUCKET": "case-files"}
-    result = subprocess.run(
-        [sys.executable, "-c", "import storages"], capture_output=True, text=True, timeout=60
-    )
-    if result.returncode == 0:
-        pytest.skip("django-storages is installed here; the missing-package message is moot")
-    check = subprocess.run(
-        [sys.executable, "-m", "aftersales.cli", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert check.returncode != 0
-    assert "pip install 'aftersales[s3]'" in check.stderr
