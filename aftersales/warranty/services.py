@@ -43,6 +43,8 @@ from aftersales.warranty.choices import (
 from aftersales.warranty.models import ClaimAssessment, Quote, QuoteLine
 
 CENT = Decimal("0.01")
+# The largest amount a money column holds (MONEY: 12 digits, 2 after the point).
+MONEY_MAX = Decimal("9999999999.99")
 MAX_QUOTE_LINES = 50
 
 
@@ -379,6 +381,12 @@ def quote_create(
         status=QuoteStatus.WITHDRAWN, decided_at=now, decided_by=by
     )
     total = sum((r.quantity * r.unit_price).quantize(CENT) for r in rows)
+    if total > MONEY_MAX:
+        # Each line fits its columns, but the amounts they make may not fit the quote's total.
+        raise ValidationFailed(
+            _("The quote's total may be at most %(max)s.") % {"max": f"{MONEY_MAX:,}"},
+            field="lines",
+        )
     quote = Quote.objects.create(
         number=_quote_number(case),
         case=case,

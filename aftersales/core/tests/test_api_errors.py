@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from aftersales.core.tests.api_fuzz import raw_schema
+from aftersales.demo.data import demo_load
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +105,25 @@ def test_read_only_fields_that_may_be_null_or_blank_are_described_so() -> None:
     assert {"CompensationKindEnum", "BlankEnum", "NullEnum"} <= refs
     # A required non-null field stays so.
     assert "nullable" not in schemas["Case"]["properties"]["number"]
+
+
+def test_a_quote_whose_total_would_not_fit_is_a_400(client_for: Any, admin_user: Any) -> None:
+    """schemathesis sent a quote line of 79,084,409 × 6,269,719: each value fits its column,
+    their product did not fit the quote's total, and reading the quote back raised a 500."""
+    from aftersales.cases.models import Case
+    from aftersales.warranty.models import Quote
+
+    demo_load(case_count=6)
+    case = Case.objects.exclude(status__in=("resolved", "closed")).order_by("pk").first()
+    api = client_for(admin_user)
+    line = {"kind": "parts", "description": "主板", "quantity": "79084409", "unit_price": "6269719"}
+    response = api.post(
+        f"/api/v1/cases/{case.number}/quotes/", {"lines": [line], "valid_days": 30}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "lines" in response.json()
+    assert not Quote.objects.filter(case=case).exists()
+    line.update(quantity="2", unit_price="1500.00")
+    ok = api.post(f"/api/v1/cases/{case.number}/quotes/", {"lines": [line]}, format="json")
+    assert ok.status_code == 201, ok.content
+    assert ok.json()["total"] == "3000.00"
