@@ -14,14 +14,9 @@ from __future__ import annotations
 import imaplib
 import os
 import random
-import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
@@ -35,47 +30,13 @@ from aftersales.mailin.models import InboundMessage, Mailbox
 from aftersales.mailin.tasks import mailin_fetch_task
 from aftersales.mailin.tests.conftest import Account
 from aftersales.mailin.tests.messages import message
+from aftersales.ops.tests.celery_worker import CeleryWorker
 
-ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_MAILIN_CRASH_REDIS_URL", "redis://127.0.0.1:6379/10")
 NEW_CASES = 64
 REPLIES = 8
 KILLS = int(os.environ.get("TEST_MAILIN_CRASH_KILLS", "8"))
 DONE = "$AftersalesDone"
-
-
-class Worker:
-    """A Celery worker process consuming only ``queue``; ``ready`` is set once it listens."""
-
-    def __init__(self, env: dict[str, str], queue: str):
-        self.ready = threading.Event()
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(  # noqa: S603 - our own worker
-            [
-                sys.executable, "-m", "celery", "-A", "aftersales.config", "worker",
-                "--pool=solo", "-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
-                "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-            ],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if " ready." in line:
-                self.ready.set()
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def output(self) -> str:
-        return "".join(self.lines[-60:])
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=20)
 
 
 def _enqueue(queue: str) -> None:
@@ -187,14 +148,14 @@ def test_worker_killed_mid_intake_loses_no_mail_and_doubles_none(dovecot, agent,
     }
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
-    workers: list[Worker] = []
+    workers: list[CeleryWorker] = []
     in_transaction = 0  # kills that hit the worker inside an open database transaction
     recorded_unmarked = 0  # kills after which a recorded message was still unmarked on the server
     try:
         # when a worker is SIGKILLed again and again while it ingests the mailbox: each time
         # after it recorded one to three more messages, and a random 0-60 ms later
         for _ in range(KILLS):
-            worker = Worker(env, queue)
+            worker = CeleryWorker(env, queue)
             workers.append(worker)
             assert worker.ready.wait(120), worker.output()
             target = _recorded() + rng.randint(1, 3)
@@ -212,7 +173,7 @@ def test_worker_killed_mid_intake_loses_no_mail_and_doubles_none(dovecot, agent,
             recorded_unmarked += _recorded() > marked
         interrupted = _recorded()
         # and then one worker runs the task to the end (queued again, as the beat schedule does)
-        final = Worker(env, queue)
+        final = CeleryWorker(env, queue)
         workers.append(final)
         assert final.ready.wait(120), final.output()
         deadline = time.monotonic() + 180

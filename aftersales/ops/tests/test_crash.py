@@ -14,13 +14,8 @@ import asyncio
 import datetime
 import os
 import random
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
@@ -32,11 +27,11 @@ from aftersales.config.celery import app as celery_app
 from aftersales.notifications.models import Delivery, Notification, NotificationEvent
 from aftersales.notifications.tasks import notifications_deliver_task
 from aftersales.notifications.tests.conftest import SmtpSink, _free_port
+from aftersales.ops.tests.celery_worker import CeleryWorker
 from aftersales.sla.models import Escalation, SlaClock
 from aftersales.sla.tasks import sla_sweep_task
 from aftersales.sla.tests.helpers import asset_with_contract, open_case
 
-ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_CRASH_REDIS_URL", "redis://127.0.0.1:6379/11")
 CASES = 24
 KILLS = int(os.environ.get("TEST_CRASH_KILLS", "5"))
@@ -50,32 +45,6 @@ class SlowSink(SmtpSink):
             self.envelopes.append(envelope)
         await asyncio.sleep(0.1)
         return "250 Message accepted for delivery"
-
-
-class Worker:
-    def __init__(self, env: dict[str, str]):
-        self.ready = threading.Event()
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(  # noqa: S603 - our own worker
-            [
-                sys.executable, "-m", "celery", "-A", "aftersales.config", "worker",
-                "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if " ready." in line:
-                self.ready.set()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=20)
 
 
 def _enqueue(times: int = 1) -> None:
@@ -148,11 +117,11 @@ def test_killed_workers_fire_each_escalation_and_notice_once_and_lose_no_mail(
     }
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
-    workers: list[Worker] = []
+    workers: list[CeleryWorker] = []
     try:
         # when a worker is killed mid-work again and again
         for _ in range(KILLS):
-            worker = Worker(env)
+            worker = CeleryWorker(env)
             workers.append(worker)
             assert worker.ready.wait(90), "".join(worker.lines)
             _enqueue(3)
@@ -163,7 +132,7 @@ def test_killed_workers_fire_each_escalation_and_notice_once_and_lose_no_mail(
             Delivery.objects.filter(status="sent").count(),
         )
         # and then one runs to the end
-        final = Worker(env)
+        final = CeleryWorker(env)
         workers.append(final)
         assert final.ready.wait(90), "".join(final.lines)
         deadline = time.monotonic() + 180
