@@ -31,7 +31,13 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("escalation-rules", EscalationRuleViewSet, basename="escalation-rule")
 
+# The case list route goes first: it takes most of the API's writes (cases/api/intake.py) and
+# would otherwise be matched after every other route. No other route matches "cases/" (tested).
+_router_urls = router.urls
+_case_list = [u for u in _router_urls if u.name == "case-list"]
+
 urlpatterns = [
+    *_case_list,
     path("cases/<str:number>/rating/", CaseRatingView.as_view(), name="case-rating"),
     path("", include("aftersales.mailin.api.urls")),
     path("", include("aftersales.channels.api.urls")),
@@ -49,5 +55,5 @@ urlpatterns = [
     path("", include("aftersales.knowledge.api.urls")),
     path("", include("aftersales.surveys.api.urls")),
     path("", include("aftersales.kpi.api.urls")),
-    *router.urls,
+    *[u for u in _router_urls if u.name != "case-list"],
 ]

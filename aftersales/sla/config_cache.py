@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.signals import post_delete, post_save
 
 from aftersales.calendars.models import BusinessCalendar
@@ -36,16 +37,29 @@ _lock = threading.Lock()
 _current: SlaConfig | None = None
 
 
-def _stamp() -> frozenset[tuple[int, str]]:
+def stamp_query() -> QuerySet[Any]:
+    """Return the query whose rows tell whether a cached configuration is current: the
+    configuration's revision and every calendar's (for ``sla_config_from``)."""
     state = SlaConfigState.objects.annotate(key=Value(0)).values_list("key", "revision").order_by()
     calendars = BusinessCalendar.objects.values_list("id", "revision").order_by()
-    return frozenset((key, str(rev)) for key, rev in state.union(calendars, all=True))
+    return state.union(calendars, all=True)
+
+
+def _stamp(rows: Iterable[tuple[int, Any]]) -> frozenset[tuple[int, str]]:
+    return frozenset((key, str(rev)) for key, rev in rows)
 
 
 def sla_config() -> SlaConfig:
     """Return the current SLA configuration (one query when the cached copy is current)."""
+    return sla_config_from(stamp_query())
+
+
+def sla_config_from(stamp_rows: Iterable[tuple[int, Any]]) -> SlaConfig:
+    """Return the current SLA configuration, given the rows of ``stamp_query`` (read by the
+    caller, e.g. in the same round trip as its own queries); no query when the cache is current.
+    """
     global _current  # noqa: PLW0603 - the process-wide cache
-    stamp = _stamp()
+    stamp = _stamp(stamp_rows)
     current = _current
     if current is not None and current.stamp == stamp:
         return current

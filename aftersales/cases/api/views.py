@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aftersales.cases import selectors, services
+from aftersales.cases.api import intake
 from aftersales.cases.api.serializers import (
     AttachmentSerializer,
     CaseCreateSerializer,
@@ -118,6 +119,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     http_method_names = ["get", "post", "patch", "head", "options"]
     cursor_ordering = "-id"
     ordering_choices = ("-id", "id", "reported_at", "-reported_at", "updated_at", "-updated_at")
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):  # type: ignore[no-untyped-def]
+        view = super().as_view(actions, **initkwargs)
+        if actions and actions.get("post") == "create":
+            # Plain token-authenticated creates take the fast lane (cases/api/intake.py).
+            # The headers DRF's APIView.default_response_headers gives the list route.
+            bound = {"get", "head", "options", *actions}
+            headers = {"Allow": ", ".join(m.upper() for m in cls.http_method_names if m in bound)}
+            if len(cls.renderer_classes) > 1:
+                headers["Vary"] = "Accept"
+            return intake.with_fast_create(view, headers=headers)
+        return view
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = selectors.case_list_for_api(user=self.request.user)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,16 +35,19 @@ from aftersales.cases.services.common import (
     record_event,
     search_document,
 )
-from aftersales.cases.services.numbering import _allocate_number
+from aftersales.cases.services.numbering import _allocate_number, allocate_number_and_keys
 from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
+from aftersales.core.batch import batching_available, insert_together
 from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from aftersales.customers.models import Contact, Customer, Site
+from aftersales.notifications.models import NotificationEvent
 from aftersales.notifications.services import events as notify
 from aftersales.sla import services as sla
+from aftersales.sla.config_cache import SlaConfig
+from aftersales.sla.models import SlaClock, SlaClockEvent
 
 
-@transaction.atomic
 def case_create(
     *,
     by: User,
@@ -60,14 +64,62 @@ def case_create(
     reported_at: datetime | None = None,
     assignee: User | None = None,
     team: Team | None = None,
+    sla_config: SlaConfig | None = None,
 ) -> Case:
     """Register a new case and start its clocks at ``reported_at`` (default: now).
 
     The contract and site default to the asset's. A customer contact may open cases only for their
-    own organisation and may not assign them.
+    own organisation and may not assign them. ``sla_config`` is the SLA configuration when the
+    caller has just checked that it is current (``sla.config_cache.sla_config_from``).
+
+    On PostgreSQL the case, its clocks, their events, its timeline and its outbox event are
+    inserted in one round trip, after one statement that draws the number and every key.
 
     Raises NotAllowed, ValidationFailed.
     """
+    fields = {
+        "by": by,
+        "customer": customer,
+        "case_type": case_type,
+        "channel": channel,
+        "severity": severity,
+        "summary": summary,
+        "description": description,
+        "asset": asset,
+        "contact": contact,
+        "site": site,
+        "contract": contract,
+        "reported_at": reported_at,
+        "assignee": assignee,
+        "team": team,
+        "sla_config": sla_config,
+    }
+    if team is None and batching_available():
+        # Drawing the number and keys needs no transaction, and every row goes in with one
+        # multi-statement query, which is a transaction of its own (or part of the caller's).
+        return _case_create(**fields)
+    with transaction.atomic():
+        return _case_create(**fields)
+
+
+def _case_create(
+    *,
+    by: User,
+    customer: Customer,
+    case_type: str,
+    channel: str,
+    severity: str,
+    summary: str,
+    description: str,
+    asset: Asset | None,
+    contact: Contact | None,
+    site: Site | None,
+    contract: Contract | None,
+    reported_at: datetime | None,
+    assignee: User | None,
+    team: Team | None,
+    sla_config: SlaConfig | None,
+) -> Case:
     if not has_capability(by, Capability.CREATE_CASES):
         raise NotAllowed(_("You may not open cases."))
     if by.is_customer_contact:
@@ -99,7 +151,6 @@ def case_create(
         assignee, auto_note = _auto_assign(team)
 
     case = Case(
-        number=_allocate_number(now),
         case_type=case_type,
         channel=channel,
         severity=severity,
@@ -115,9 +166,7 @@ def case_create(
         team=team,
         created_by=by,
     )
-    case.search_grams = search_document(case)
-    sla.sla_plan(case=case, now=now)
-    case.save(force_insert=True)
+    sla.sla_plan(case=case, now=now, config=sla_config)
     timeline = [
         CaseEvent(
             case=case,
@@ -145,10 +194,65 @@ def case_create(
                 note=auto_note,
             )
         )
-    sla.sla_start(case=case, by=by, now=now, timeline=timeline)
-    CaseEvent.objects.bulk_create(timeline)
-    notify.case_created(case=case, by=by, at=now)
+    clocks, clock_events = sla.sla_start_rows(case=case, by=by, now=now, timeline=timeline)
+    _insert_new_case(case, clocks, clock_events, timeline, by=by, now=now)
     return case
+
+
+def _insert_new_case(
+    case: Case,
+    clocks: list[SlaClock],
+    clock_events: list[SlaClockEvent],
+    timeline: list[CaseEvent],
+    *,
+    by: User,
+    now: datetime,
+) -> None:
+    """Number and insert a new case with its clocks, their events, its timeline and its outbox
+    event (all in the caller's transaction). The case is saved (signals and all) where rows
+    cannot be batched or a receiver listens for its saving."""
+    if not batching_available() or _save_signals_connected():
+        case.number = _allocate_number(now)
+        case.search_grams = search_document(case)
+        case.save(force_insert=True)
+        SlaClock.objects.bulk_create(clocks)
+        SlaClockEvent.objects.bulk_create(clock_events)
+        CaseEvent.objects.bulk_create(timeline)
+        notify.case_created(case=case, by=by, at=now)
+        return
+    # Two round trips: the number and every key; then every row.
+    case.number, (case_keys, clock_keys, clock_event_keys, timeline_keys, outbox_keys) = (
+        allocate_number_and_keys(
+            now,
+            [
+                (Case, 1),
+                (SlaClock, len(clocks)),
+                (SlaClockEvent, len(clock_events)),
+                (CaseEvent, len(timeline)),
+                (NotificationEvent, 1),
+            ],
+        )
+    )
+    case.pk = case_keys[0]
+    for rows, keys in (
+        (clocks, clock_keys),
+        (clock_events, clock_event_keys),
+        (timeline, timeline_keys),
+    ):
+        for row, key in zip(rows, keys, strict=True):
+            row.pk = key
+    case.search_grams = search_document(case)
+    outbox = notify.case_created_event(case=case, by=by, at=now)
+    outbox.pk = outbox_keys[0]
+    insert_together(
+        [[case], clocks, clock_events, timeline, [outbox]],
+        ignore_conflicts=[False, False, False, False, True],
+    )
+    notify.events_inserted([outbox])
+
+
+def _save_signals_connected() -> bool:
+    return pre_save.has_listeners(Case) or post_save.has_listeners(Case)
 
 
 def _auto_assign(team: Team) -> tuple[User | None, str]:

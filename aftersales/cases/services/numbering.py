@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from aftersales.cases.models import CaseNumberSequence
+from aftersales.core.batch import sequence_sql
 
 # Migration cases/0002 creates these years' sequences; others are created on first use.
 _PREMADE_SEQUENCE_YEARS = range(2000, 2101)
@@ -34,8 +37,33 @@ def _allocate_number(at: datetime) -> str:
             except IntegrityError:
                 CaseNumberSequence.objects.filter(year=year).update(last=F("last") + 1)
         serial = CaseNumberSequence.objects.values_list("last", flat=True).get(year=year)
-    prefix = settings.CASES_NUMBER_PREFIX
-    return f"{prefix}-{year}-{serial:06d}"
+    return _format(year, serial)
+
+
+def _format(year: int, serial: int) -> str:
+    return f"{settings.CASES_NUMBER_PREFIX}-{year}-{serial:06d}"
+
+
+def allocate_number_and_keys(
+    at: datetime, counts: Sequence[tuple[type[Model], int]]
+) -> tuple[str, list[list[int]]]:
+    """Return the next case number for the year of ``at`` and, for each ``(model, count)``,
+    ``count`` new primary keys of ``model`` — in one statement on PostgreSQL (the rows are then
+    inserted with ``core.batch.insert_together``). Needs ``batching_available()``.
+    """
+    year = timezone.localtime(at).year
+    if year not in _PREMADE_SEQUENCE_YEARS:
+        serial = _postgres_next(year)
+        number_sql = "%s"
+        params: list[Any] = [serial]
+    else:
+        number_sql = "nextval(%s)"
+        params = [f"cases_case_number_{int(year)}"]
+    arrays = ", ".join(sequence_sql(model, count) for model, count in counts)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {number_sql}, {arrays}", params)  # noqa: S608 - our own SQL
+        row = cursor.fetchone()
+    return _format(year, int(row[0])), [list(keys) for keys in row[1:]]
 
 
 def _postgres_next(year: int) -> int:

@@ -79,6 +79,11 @@ def events_save(rows: Iterable[NotificationEvent]) -> None:
     if not rows:
         return
     NotificationEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    events_inserted(rows)
+
+
+def events_inserted(rows: Iterable[NotificationEvent]) -> None:
+    """Wake a worker for outbox rows the caller inserted itself (as ``events_save`` does)."""
     if any(r.status == EventStatus.PENDING for r in rows):
         _wake_worker_on_commit()
 
@@ -120,11 +125,17 @@ def _enqueue_delivery() -> None:
 
 def case_created(*, case: Any, by: Any, at: datetime) -> None:
     """Record that ``case`` was registered (the acknowledgement, with the promised response)."""
+    events_save([case_created_event(case=case, by=by, at=at)])
+
+
+def case_created_event(*, case: Any, by: Any, at: datetime) -> NotificationEvent:
+    """Return the unsaved outbox row of ``case_created`` (for a caller that inserts it with its
+    own rows, then calls ``events_inserted``)."""
     response = next(
         (c for c in getattr(case, "live_sla_clocks", ()) if c.target == "response"), None
     )
     due = response.due_at if response is not None else None
-    event_emit(
+    return event_build(
         kind=EventKind.CASE_CREATED,
         case=case,
         actor=by,

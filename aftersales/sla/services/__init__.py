@@ -11,6 +11,7 @@ from aftersales.sla.services.clocks import (
     sla_plan,
     sla_recompute,
     sla_start,
+    sla_start_rows,
     sla_start_target,
 )
 from aftersales.sla.services.escalation import (
@@ -44,6 +45,7 @@ __all__ = [
     "sla_plan",
     "sla_recompute",
     "sla_start",
+    "sla_start_rows",
     "sla_start_target",
     "sla_sweep",
     "targets_for",

@@ -232,14 +232,17 @@ def _plan_clocks(case: Any, decision: Decision, config: SlaConfig, now: datetime
     return clocks
 
 
-def sla_plan(*, case: Any, now: datetime | None = None) -> Decision:
+def sla_plan(
+    *, case: Any, now: datetime | None = None, config: SlaConfig | None = None
+) -> Decision:
     """Choose the policy of a case that is about to be saved, and plan its clocks.
 
     Called before the case's insert, so that the policy, its facts, the nearest due time and the
-    state go in the same row; ``sla_start`` then inserts the planned clocks.
+    state go in the same row; ``sla_start`` then inserts the planned clocks. ``config`` is the
+    current configuration when the caller has already checked it (``sla_config_from``).
     """
     now = now or core_clock.now()
-    config = sla_config()
+    config = config or sla_config()
     decision = policy_decide(case=case, config=config)
     case.sla_policy = decision.policy
     case.sla_facts = decision.facts
@@ -254,43 +257,55 @@ def sla_start(
     """Start the clocks of a new case at its report time, as ``sla_plan`` planned them.
 
     The case's timeline entry ("policy X, because ...") is appended to ``timeline`` for the
-    caller to insert with its own entries, or written at once when no list is given. Built for
-    the hot path of case creation: the configuration comes from the process cache and each table
-    gets one insert.
+    caller to insert with its own entries, or written at once when no list is given.
     """
     now = now or core_clock.now()
-    clocks = getattr(case, "_sla_planned", None)
-    if clocks is None:
+    if getattr(case, "_sla_planned", None) is None:
         sla_plan(case=case, now=now)
-        clocks = case._sla_planned
         case.save(update_fields=["sla_policy", "sla_facts", "sla_due_at", "sla_state"])
-    decision = Decision(policy=case.sla_policy, facts=case.sla_facts)
+    entries: list[Any] = []
+    clocks, clock_events = sla_start_rows(case=case, by=by, now=now, timeline=entries)
     SlaClock.objects.bulk_create(clocks)
-    SlaClockEvent.objects.bulk_create(
-        [_clock_event(clock, ClockEventKind.STARTED, at=now, by=by) for clock in clocks]
-    )
-    CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
-    entry = CaseEvent(
-        case=case,
-        kind="sla",
-        actor=by,
-        at=now,
-        is_public=False,
-        note=explain(decision.facts, decision.policy.name),
-        data={
-            "policy": decision.policy.code,
-            "policy_name": decision.policy.name,
-            "facts": decision.facts,
-            "targets": [c.target for c in clocks],
-        },
-    )
+    SlaClockEvent.objects.bulk_create(clock_events)
     if timeline is None:
-        entry.save()
+        for entry in entries:
+            entry.save()
     else:
-        timeline.append(entry)
+        timeline.extend(entries)
+    return clocks
+
+
+def sla_start_rows(
+    *, case: Any, by: Any, now: datetime, timeline: list[Any]
+) -> tuple[list[SlaClock], list[SlaClockEvent]]:
+    """Return the unsaved clocks of a new case (as ``sla_plan`` planned them) and their
+    "started" events, and append the case's timeline entry ("policy X, because ...") to
+    ``timeline``; the caller inserts them all (``case_create`` does, in one round trip where
+    the database allows). Built for the hot path of case creation: no query.
+    """
+    clocks = case._sla_planned
+    decision = Decision(policy=case.sla_policy, facts=case.sla_facts)
+    clock_events = [_clock_event(clock, ClockEventKind.STARTED, at=now, by=by) for clock in clocks]
+    CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
+    timeline.append(
+        CaseEvent(
+            case=case,
+            kind="sla",
+            actor=by,
+            at=now,
+            is_public=False,
+            note=explain(decision.facts, decision.policy.name),
+            data={
+                "policy": decision.policy.code,
+                "policy_name": decision.policy.name,
+                "facts": decision.facts,
+                "targets": [c.target for c in clocks],
+            },
+        )
+    )
     case.live_sla_clocks = clocks
     del case._sla_planned
-    return clocks
+    return clocks, clock_events
 
 
 def _meet(

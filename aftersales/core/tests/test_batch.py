@@ -1,0 +1,179 @@
+"""core.batch: several ORM statements in one round trip, the same results as the ORM's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+
+from aftersales.catalog.models import Asset
+from aftersales.catalog.tests.factories import AssetFactory
+from aftersales.core.batch import (
+    PreparedBatch,
+    batching_available,
+    fetch_together,
+    insert_together,
+    sequence_sql,
+)
+from aftersales.customers.models import Customer, Region
+from aftersales.customers.tests.factories import SiteFactory
+
+
+def _dicts(objects):
+    return [model_to_dict(o) | {"pk": o.pk} for o in objects]
+
+
+@pytest.fixture
+def assets(customer, other_customer):
+    site = SiteFactory(customer=customer)
+    return [
+        AssetFactory(customer=customer, serial_number="SN-B1", site=site),
+        AssetFactory(customer=customer, serial_number="SN-B2", contract=None),
+        AssetFactory(customer=other_customer, serial_number="SN-B3"),
+    ]
+
+
+def test_fetch_together_gives_what_the_orm_gives(assets, customer):
+    querysets = [
+        Customer.objects.filter(pk=customer.pk),
+        Asset.objects.select_related("contract", "site").filter(customer=customer).order_by("pk"),
+        Asset.objects.filter(serial_number="SN-NONE"),
+        Asset.objects.none(),
+        Region.objects.values_list("code", "name").order_by("code"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        together = fetch_together(*querysets)
+    expected_statements = 1 if batching_available() else len(querysets) - 1
+    assert len(queries.captured_queries) == expected_statements
+    one_by_one = [list(qs.all()) for qs in querysets]
+    assert _dicts(together[0]) == _dicts(one_by_one[0])
+    assert _dicts(together[1]) == _dicts(one_by_one[1])
+    # select_related objects come along, as the ORM would load them.
+    with CaptureQueriesContext(connection) as queries:
+        assert [(a.contract, a.site) for a in together[1]] == [
+            (a.contract, a.site) for a in one_by_one[1]
+        ]
+    assert queries.captured_queries == []
+    assert together[2] == together[3] == []
+    assert together[4] == one_by_one[4]
+    assert together[1][0]._state.adding is False
+    assert together[1][0]._state.db == "default"
+
+
+def test_fetch_together_refuses_what_it_cannot_build(customer):
+    with pytest.raises(ValueError, match="cannot evaluate"):
+        fetch_together(Customer.objects.only("code"))
+    with pytest.raises(ValueError, match="cannot evaluate"):
+        fetch_together(Customer.objects.values("code"))
+
+
+def test_a_prepared_batch_compiles_once_and_takes_new_values(assets, customer, other_customer):
+    builds = []
+
+    def build(serial):
+        builds.append(serial)
+        return [Asset.objects.select_related("customer").filter(serial_number=serial)]
+
+    batch = PreparedBatch("serial", build=build)
+    first = batch.fetch(serial="SN-B1")[0]
+    second = batch.fetch(serial="SN-B3")[0]
+    none = batch.fetch(serial="SN-NONE")[0]
+    assert [a.serial_number for a in first] == ["SN-B1"]
+    assert [(a.serial_number, a.customer) for a in second] == [("SN-B3", other_customer)]
+    assert none == []
+    if batching_available():
+        assert len(builds) == 1, "compiled once per connection"
+    else:
+        assert builds == ["SN-B1", "SN-B3", "SN-NONE"]
+    with pytest.raises(TypeError, match="expected the parameters"):
+        batch.fetch(serial="SN-B1", extra="x")
+
+
+def test_a_prepared_batch_refuses_a_parameter_compilation_changes(customer):
+    if not batching_available():
+        pytest.skip("the stand-ins are compiled only where statements are batched")
+    batch = PreparedBatch("code", build=lambda code: [Customer.objects.filter(code__contains=code)])
+    with pytest.raises(ValueError, match="not used as plain values"):
+        batch.fetch(code="ACME")
+
+
+def _new_regions(count, prefix="R"):
+    keys = []
+    if batching_available():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sequence_sql(Region, count)}")
+            keys = cursor.fetchone()[0]
+    return [
+        Region(pk=keys[i] if keys else None, code=f"{prefix}{i}", name=f"区域{i}")
+        for i in range(count)
+    ]
+
+
+def test_insert_together_writes_what_bulk_create_writes(customer):
+    regions = _new_regions(3)
+    if batching_available():
+        with CaptureQueriesContext(connection) as queries:
+            insert_together([regions[:2], regions[2:]])
+        assert len(queries.captured_queries) == 1
+    else:
+        insert_together([regions[:2], regions[2:]])
+    stored = {r.code: r for r in Region.objects.filter(code__in=["R0", "R1", "R2"])}
+    assert sorted(stored) == ["R0", "R1", "R2"]
+    for region in regions:
+        assert region.pk == stored[region.code].pk
+        assert region._state.adding is False
+        # auto_now/auto_now_add fields were set on the objects and stored as such.
+        assert region.created_at == stored[region.code].created_at
+        assert region.created_at is not None
+
+
+def test_insert_together_can_ignore_conflicts(customer):
+    first = _new_regions(1, prefix="DUP")
+    insert_together([first])
+    again = _new_regions(1, prefix="DUP")
+    insert_together([again], ignore_conflicts=[True])
+    assert Region.objects.filter(code="DUP0").count() == 1
+
+
+def test_insert_together_needs_keys_and_one_model_per_group(customer):
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create, which draws keys itself")
+    with pytest.raises(ValueError, match="keys first"):
+        insert_together([[Region(code="K", name="k")]])
+    mixed = [_new_regions(1, prefix="M")[0], Customer(pk=10**9, code="X", name="x")]
+    with pytest.raises(ValueError, match="one model per group"):
+        insert_together([mixed])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_statements_of_insert_together_are_one_transaction(region):
+    """Outside any transaction, a failing statement takes the earlier ones with it."""
+    if not batching_available():
+        pytest.skip("one implicit transaction per multi-statement query is PostgreSQL's")
+    assert connection.get_autocommit()
+    good = _new_regions(2, prefix="TX")
+    clash = Region(pk=region.pk, code="TX-CLASH", name="冲突")  # an existing primary key
+    with pytest.raises(IntegrityError):
+        insert_together([good, [clash]])
+    assert not Region.objects.filter(code__startswith="TX").exists()
+    # The connection is usable and in autocommit afterwards.
+    insert_together([_new_regions(1, prefix="TY")])
+    assert Region.objects.filter(code="TY0").exists()
+
+
+def test_psycopg_keeps_the_parse_of_long_statements():
+    """core.apps raises psycopg's statement-cache limits (the create batch has ~130 values)."""
+    from psycopg import _queries
+
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH >= 65536
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= 1000
+
+
+def test_timestamps_are_aware(customer):
+    [region] = _new_regions(1, prefix="TZ")
+    insert_together([[region]])
+    assert region.created_at.tzinfo is not None
+    assert Region.objects.get(code="TZ0").created_at.utcoffset() == dt.timedelta(0)
