@@ -262,11 +262,23 @@ def insert_together(
             obj._state.db = using
 
 
-def sequence_sql(model: type[Model], count: int) -> str:
-    """Return an SQL expression: an array of ``count`` new primary keys of ``model``."""
-    table = model._meta.db_table
-    column = model._meta.pk.column
-    return (
-        f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table}', '{column}')) "  # noqa: S608
-        f"FROM generate_series(1, {int(count)}))"
-    )
+_sequences: dict[tuple[str, str, str], str] = {}
+
+
+def sequence_sql(model: type[Model], count: int, using: str = DEFAULT_DB_ALIAS) -> str:
+    """Return an SQL expression: an array of ``count`` new primary keys of ``model``.
+
+    The primary key's sequence is looked up once per process (``pg_get_serial_sequence``
+    costs catalog look-ups on every call).
+    """
+    table, column = model._meta.db_table, model._meta.pk.column
+    name = _sequences.get((using, table, column))
+    if name is None:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            name = cursor.fetchone()[0]
+        if name is None:
+            raise ValueError(f"{table}.{column} has no sequence")
+        _sequences[(using, table, column)] = name
+    literal = "'" + name.replace("'", "''") + "'"
+    return f"ARRAY(SELECT nextval({literal}) FROM generate_series(1, {int(count)}))"  # noqa: S608

@@ -335,3 +335,29 @@ def test_the_lane_can_be_turned_off(agent, acme):
     response, drf = _send(_client(agent), PLAIN, fast=False)
     assert response.status_code == 201
     assert drf
+
+
+def test_only_the_case_list_route_answers_the_list_path():
+    """config/api.py puts the case list route first; no other API route matches its path."""
+    from django.urls import Resolver404, resolve
+
+    from aftersales.config import api
+
+    assert resolve("/api/v1/cases/").url_name == "case-list"
+    hits = []
+    for pattern in api.urlpatterns:
+        try:
+            if pattern.resolve("cases/"):
+                hits.append(pattern)
+        except Resolver404:
+            pass
+    assert [getattr(p, "name", None) for p in hits] == ["case-list"]
+    assert api.urlpatterns[0] is hits[0]
+
+
+def test_a_year_without_a_premade_number_sequence_gets_one(make_case):
+    """Case numbers of 2101 and later come from a sequence created on first use."""
+    with time_machine.travel(at(2101, 3, 1, 10, 0), tick=False):
+        first, second = make_case(), make_case()
+    assert (first.number, second.number) == ("SR-2101-000001", "SR-2101-000002")
+    assert Case.objects.get(pk=second.pk).number == "SR-2101-000002"
