@@ -24,6 +24,8 @@ SWAGGER_UI_CSP = {
 }
 
 urlpatterns = [
+    # First: the API takes most requests (and no other route starts with "api/v1/").
+    path("api/v1/", include("aftersales.config.api")),
     path("", account_views.home, name="home"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
@@ -64,7 +66,6 @@ urlpatterns = [
     # The admin signs in on the same (throttled, two-factor) page as everybody else.
     path("admin/login/", sign_in.admin_login),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("aftersales.config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's script is served from our origin (no inline script); its bundle comes from
     # SWAGGER_UI_DIST, which this page's Content-Security-Policy allows (see settings).

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import translation
 
 from aftersales.calendars.engine import working_time_between
 from aftersales.calendars.selectors import calendar_spec
@@ -44,10 +45,20 @@ def case_sla_summary(case: Any) -> dict[str, Any] | None:
     policy = case.sla_policy
     if policy is None:
         return None
+    # Set when the case was just planned: the same language, policy and facts (the same dict).
+    explained = getattr(case, "_sla_explained", None)
+    if (
+        explained is not None
+        and explained[:2] == (translation.get_language(), policy.pk)
+        and explained[2] is case.sla_facts
+    ):
+        explanation = explained[3]
+    else:
+        explanation = explain(case.sla_facts, policy.name)
     return {
         "code": policy.code,
         "name": policy.name,
-        "explanation": explain(case.sla_facts, policy.name),
+        "explanation": explanation,
         "facts": case.sla_facts,
     }
 

@@ -177,10 +177,15 @@ def test_plain_creates_take_the_lane_and_answer_as_drf_does(variant, agent, acme
         body["asset"] = covered_asset.serial_number
     elif variant == "accept_any":
         headers["HTTP_ACCEPT"] = "*/*"
-    fast, slow, fast_drf, _ = _both(_client(agent), body, **headers)
+    client = _client(agent)
+    fast, slow, fast_drf, _ = _both(client, body, **headers)
     assert fast.status_code == 201, fast.content
     assert not fast_drf, "a plain create must not reach the DRF view"
     _assert_same(fast, slow)
+    # The answer built from memory is the case as stored: reading it back gives the same.
+    with time_machine.travel(NOW, tick=False):
+        stored = client.get(fast["Location"], **headers)
+    assert json.loads(stored.content) == json.loads(fast.content)
     if variant == "english_user":
         timeline = CaseEvent.objects.filter(case__number=fast.json()["number"], kind="sla")
         assert "policy" in timeline.get().note.lower()
@@ -361,3 +366,31 @@ def test_a_year_without_a_premade_number_sequence_gets_one(make_case):
         first, second = make_case(), make_case()
     assert (first.number, second.number) == ("SR-2101-000001", "SR-2101-000002")
     assert Case.objects.get(pk=second.pk).number == "SR-2101-000002"
+
+
+def test_batched_rows_equal_the_orm_rows(agent, acme, covered_asset, engineer):
+    """The one-query insert (JSON rows on PostgreSQL) stores what Model.save and bulk_create
+    store: every column of the case, its clocks, their events, the timeline and the outbox."""
+    from aftersales.cases.services import case_create, lifecycle
+
+    fields = {
+        "by": agent,
+        "customer": acme,
+        "asset": covered_asset,
+        "case_type": "fault",
+        "channel": "phone",
+        "severity": "C-1",
+        "summary": '引号"与\\反斜杠 and ünïcödé 🚀',
+        "description": "多行\n说明\t含制表符",
+        "reported_at": NOW - dt.timedelta(minutes=7, microseconds=123457),
+        "assignee": engineer,
+    }
+    with time_machine.travel(NOW, tick=False):
+        batched = case_create(**fields)
+        with mock.patch.object(lifecycle, "batching_available", return_value=False):
+            plain = case_create(**fields)
+    assert _rows(batched.number) == _rows(plain.number)
+    stored = Case.objects.get(pk=batched.pk)
+    assert stored.summary == fields["summary"]
+    assert stored.reported_at == fields["reported_at"]
+    assert stored.sla_facts == plain.sla_facts

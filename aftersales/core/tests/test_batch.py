@@ -177,3 +177,33 @@ def test_timestamps_are_aware(customer):
     insert_together([[region]])
     assert region.created_at.tzinfo is not None
     assert Region.objects.get(code="TZ0").created_at.utcoffset() == dt.timedelta(0)
+
+
+def test_values_without_a_json_form_go_in_as_plain_values(customer):
+    """A UUID column (calendars) has no JSON form here: that group falls back to VALUES rows."""
+    from aftersales.calendars.models import BusinessCalendar
+
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sequence_sql(BusinessCalendar, 2)}")
+        keys = cursor.fetchone()[0]
+    calendars = [
+        BusinessCalendar(pk=keys[i], code=f"CAL-B{i}", name=f"日历{i}", description="说明\n")
+        for i in range(2)
+    ]
+    [region] = _new_regions(1, prefix="MIX")
+    with CaptureQueriesContext(connection) as queries:
+        insert_together([calendars, [region]])
+    [sql] = [q["sql"] for q in queries.captured_queries]
+    assert "VALUES" in sql.split(";")[0]
+    assert "json_populate_recordset" in sql.split(";")[1]
+    for calendar in calendars:
+        stored = BusinessCalendar.objects.get(pk=calendar.pk)
+        assert (stored.code, stored.name, stored.revision, stored.description) == (
+            calendar.code,
+            calendar.name,
+            calendar.revision,
+            "说明\n",
+        )
+    assert Region.objects.get(pk=region.pk).name == "区域0"

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.calendars.selectors import calendar_spec
@@ -287,6 +288,9 @@ def sla_start_rows(
     decision = Decision(policy=case.sla_policy, facts=case.sla_facts)
     clock_events = [_clock_event(clock, ClockEventKind.STARTED, at=now, by=by) for clock in clocks]
     CaseEvent = apps.get_model("cases", "CaseEvent")  # noqa: N806 - a model class
+    note = explain(decision.facts, decision.policy.name)
+    # The answer to the request that creates the case shows the same explanation.
+    case._sla_explained = (translation.get_language(), decision.policy.pk, decision.facts, note)
     timeline.append(
         CaseEvent(
             case=case,
@@ -294,7 +298,7 @@ def sla_start_rows(
             actor=by,
             at=now,
             is_public=False,
-            note=explain(decision.facts, decision.policy.name),
+            note=note,
             data={
                 "policy": decision.policy.code,
                 "policy_name": decision.policy.name,
