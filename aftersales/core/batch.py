@@ -205,7 +205,7 @@ def _insert_plan(model: type[Model], connection: Any) -> tuple[list[Any], str]:
 def _jsonable(value: Any) -> Any:
     """Return ``value`` (prepared for the database) as JSON ``json_populate_recordset`` casts
     back to the column's type, or raise TypeError."""
-    if value is None or type(value) in (str, int, bool, float):
+    if value is None or isinstance(value, (str, int, float)):  # choices' enum members too
         return value
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()

@@ -207,3 +207,26 @@ def test_values_without_a_json_form_go_in_as_plain_values(customer):
             "说明\n",
         )
     assert Region.objects.get(pk=region.pk).name == "区域0"
+
+
+def test_every_column_of_the_case_tables_goes_in_as_json(agent, customer, asset):
+    """The case tables' values (choices' enum members included) all have a JSON form: their
+    inserts are one parameter each, not the VALUES fallback."""
+    from aftersales.cases.services import case_create
+
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create")
+    with CaptureQueriesContext(connection) as queries:
+        case_create(
+            by=agent,
+            customer=customer,
+            asset=asset,
+            case_type="fault",
+            channel="phone",
+            severity="C-2",
+            summary="端口掉线",
+        )
+    [insert] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    statements = insert.split(";\n")
+    assert len(statements) == 5
+    assert all("json_populate_recordset" in s and " VALUES " not in s for s in statements)
