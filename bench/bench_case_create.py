@@ -251,6 +251,10 @@ def child_inprocess(args: argparse.Namespace) -> None:
                 "p50_ms": percentile(latencies, 50),
                 "p95_ms": percentile(latencies, 95),
                 "queries_per_create": len(queries.captured_queries),
+                # A multi-statement query (one round trip) holds several statements.
+                "statements_per_create": sum(
+                    q["sql"].count(";\n") + 1 for q in queries.captured_queries
+                ),
                 "queries": [q["sql"][:120] for q in queries.captured_queries],
                 "first_error": errors[0] if errors else None,
             }
@@ -1064,6 +1068,10 @@ def build_report(args: argparse.Namespace, samples: dict[str, list[dict[str, Any
             "ours": last["ours_inprocess"].get("queries_per_create"),
             "helpdesk": last["helpdesk_inprocess"].get("queries_per_create"),
         },
+        "statements_per_create": {
+            "ours": last["ours_inprocess"].get("statements_per_create"),
+            "helpdesk": last["helpdesk_inprocess"].get("statements_per_create"),
+        },
         "queries": {
             "ours": last["ours_inprocess"].get("queries"),
             "helpdesk": last["helpdesk_inprocess"].get("queries"),
@@ -1159,10 +1167,12 @@ def print_report(report: dict[str, Any]) -> None:
         )
     )
     out()
-    q = report["queries_per_create"]
+    q, st = report["queries_per_create"], report.get("statements_per_create") or {}
     out(
-        f"SQL statements per create (incl. BEGIN/COMMIT): aftersales {q['ours']}, "
-        f"django-helpdesk {q['helpdesk']}."
+        f"Database round trips per create (incl. BEGIN/COMMIT; not counting Django's "
+        f"per-request connection health check): aftersales {q['ours']} "
+        f"({st.get('ours')} statements), django-helpdesk {q['helpdesk']} "
+        f"({st.get('helpdesk')} statements)."
     )
     out()
     ours_v, hd_v = m["aftersales"], m["helpdesk"]
