@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from datetime import datetime
@@ -77,126 +78,92 @@ def case_create(
 
     Raises NotAllowed, ValidationFailed.
     """
-    fields = {
-        "by": by,
-        "customer": customer,
-        "case_type": case_type,
-        "channel": channel,
-        "severity": severity,
-        "summary": summary,
-        "description": description,
-        "asset": asset,
-        "contact": contact,
-        "site": site,
-        "contract": contract,
-        "reported_at": reported_at,
-        "assignee": assignee,
-        "team": team,
-        "sla_config": sla_config,
-    }
-    if team is None and batching_available():
-        # Drawing the number and keys needs no transaction, and every row goes in with one
-        # multi-statement query, which is a transaction of its own (or part of the caller's).
-        return _case_create(**fields)
-    with transaction.atomic():
-        return _case_create(**fields)
-
-
-def _case_create(
-    *,
-    by: User,
-    customer: Customer,
-    case_type: str,
-    channel: str,
-    severity: str,
-    summary: str,
-    description: str,
-    asset: Asset | None,
-    contact: Contact | None,
-    site: Site | None,
-    contract: Contract | None,
-    reported_at: datetime | None,
-    assignee: User | None,
-    team: Team | None,
-    sla_config: SlaConfig | None,
-) -> Case:
-    if not has_capability(by, Capability.CREATE_CASES):
-        raise NotAllowed(_("You may not open cases."))
-    if by.is_customer_contact:
-        if customer.pk != by.customer_id:
+    # Drawing the number and keys needs no transaction, and every row goes in with one
+    # multi-statement query, which is a transaction of its own (or part of the caller's); the
+    # one-by-one inserts and a team's pick of the assignee (a lock) need one.
+    atomic = team is not None or not batching_available()
+    with transaction.atomic() if atomic else contextlib.nullcontext():
+        if not has_capability(by, Capability.CREATE_CASES):
+            raise NotAllowed(_("You may not open cases."))
+        if by.is_customer_contact:
+            if customer.pk != by.customer_id:
+                raise ValidationFailed(
+                    _("You may open cases only for your own organisation."), field="customer"
+                )
+            if assignee is not None or team is not None:
+                raise NotAllowed(_("Customer contacts may not assign cases."))
+        _check_choice("case_type", case_type, CaseType)
+        _check_choice("channel", channel, CaseChannel)
+        _check_choice("severity", severity, CaseSeverity)
+        summary = _check_text("summary", summary, max_length=200, required=True)
+        description = _check_text("description", description)
+        now = clock.now()
+        if reported_at is None:
+            reported_at = now
+        elif timezone.is_naive(reported_at):
+            reported_at = timezone.make_aware(reported_at)
+        if reported_at > now + REPORTED_AT_FUTURE_TOLERANCE:
             raise ValidationFailed(
-                _("You may open cases only for your own organisation."), field="customer"
+                _("The report time cannot be in the future."), field="reported_at"
             )
-        if assignee is not None or team is not None:
-            raise NotAllowed(_("Customer contacts may not assign cases."))
-    _check_choice("case_type", case_type, CaseType)
-    _check_choice("channel", channel, CaseChannel)
-    _check_choice("severity", severity, CaseSeverity)
-    summary = _check_text("summary", summary, max_length=200, required=True)
-    description = _check_text("description", description)
-    now = clock.now()
-    if reported_at is None:
-        reported_at = now
-    elif timezone.is_naive(reported_at):
-        reported_at = timezone.make_aware(reported_at)
-    if reported_at > now + REPORTED_AT_FUTURE_TOLERANCE:
-        raise ValidationFailed(_("The report time cannot be in the future."), field="reported_at")
-    if asset is not None:
-        contract = contract or asset.contract
-        site = site or asset.site
-    _check_relations(customer=customer, asset=asset, contact=contact, site=site, contract=contract)
-    _check_assignee(assignee)
-    auto_note = ""
-    if team is not None and assignee is None:
-        assignee, auto_note = _auto_assign(team)
-
-    case = Case(
-        case_type=case_type,
-        channel=channel,
-        severity=severity,
-        customer=customer,
-        contact=contact,
-        site=site,
-        asset=asset,
-        contract=contract,
-        summary=summary,
-        description=description,
-        reported_at=reported_at,
-        assignee=assignee,
-        team=team,
-        created_by=by,
-    )
-    sla.sla_plan(case=case, now=now, config=sla_config)
-    timeline = [
-        CaseEvent(
-            case=case,
-            kind=CaseEventKind.CREATED,
-            actor=by,
-            at=now,
-            to_status=CaseStatus.NEW,
-            data={
-                "channel": channel,
-                "severity": severity,
-                "case_type": case_type,
-                "reported_at": reported_at.isoformat(),
-            },
+        if asset is not None:
+            contract = contract or asset.contract
+            site = site or asset.site
+        _check_relations(
+            customer=customer, asset=asset, contact=contact, site=site, contract=contract
         )
-    ]
-    if assignee is not None:
-        timeline.append(
+        _check_assignee(assignee)
+        auto_note = ""
+        if team is not None and assignee is None:
+            assignee, auto_note = _auto_assign(team)
+
+        case = Case(
+            case_type=case_type,
+            channel=channel,
+            severity=severity,
+            customer=customer,
+            contact=contact,
+            site=site,
+            asset=asset,
+            contract=contract,
+            summary=summary,
+            description=description,
+            reported_at=reported_at,
+            assignee=assignee,
+            team=team,
+            created_by=by,
+        )
+        sla.sla_plan(case=case, now=now, config=sla_config)
+        timeline = [
             CaseEvent(
                 case=case,
-                kind=CaseEventKind.FIELD_CHANGED,
+                kind=CaseEventKind.CREATED,
                 actor=by,
                 at=now,
-                field="assignee",
-                new_value=_display(assignee),
-                note=auto_note,
+                to_status=CaseStatus.NEW,
+                data={
+                    "channel": channel,
+                    "severity": severity,
+                    "case_type": case_type,
+                    "reported_at": reported_at.isoformat(),
+                },
             )
-        )
-    clocks, clock_events = sla.sla_start_rows(case=case, by=by, now=now, timeline=timeline)
-    _insert_new_case(case, clocks, clock_events, timeline, by=by, now=now)
-    return case
+        ]
+        if assignee is not None:
+            timeline.append(
+                CaseEvent(
+                    case=case,
+                    kind=CaseEventKind.FIELD_CHANGED,
+                    actor=by,
+                    at=now,
+                    field="assignee",
+                    new_value=_display(assignee),
+                    note=auto_note,
+                )
+            )
+        clocks, clock_events = sla.sla_start_rows(case=case, by=by, now=now, timeline=timeline)
+        _insert_new_case(case, clocks, clock_events, timeline, by=by, now=now)
+        return case
 
 
 def _insert_new_case(
