@@ -148,7 +148,7 @@ def test_insert_together_needs_keys_and_one_model_per_group(customer):
         insert_together([mixed])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_statements_of_insert_together_are_one_transaction(region):
     """Outside any transaction, a failing statement takes the earlier ones with it."""
     if not batching_available():
