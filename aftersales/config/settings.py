@@ -411,7 +411,7 @@ OPS_RETRY_AFTER_SECONDS = env.int("OPS_RETRY_AFTER_SECONDS", default=5)
 # --- Application tunables -----------------------------------------------------------------------
 CASES_NUMBER_PREFIX = env.str("CASES_NUMBER_PREFIX", default="SR")
 CASES_MAX_TEXT_LENGTH = env.int("CASES_MAX_TEXT_LENGTH", default=20000)
-# Plain token-authenticated creates skip DRF on PostgreSQL (cases/api/intake.py); same answers.
+# Plain token-authenticated creates skip DRF (cases/api/intake.py); same answers, sooner.
 CASES_FAST_CREATE = env.bool("CASES_FAST_CREATE", default=True)
 CASES_IDEMPOTENCY_TTL_HOURS = env.int("CASES_IDEMPOTENCY_TTL_HOURS", default=24)
 CASES_ATTACHMENT_MAX_BYTES = env.int("CASES_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -46,21 +46,6 @@ def _plain_model_query(qs: QuerySet[Any]) -> bool:
     )
 
 
-def fetch_together(*querysets: QuerySet[Any], using: str = DEFAULT_DB_ALIAS) -> list[list[Any]]:
-    """Evaluate ``querysets`` in one round trip; return each one's rows, in order.
-
-    Model querysets may use ``select_related`` but no annotations, ``only``/``defer`` or
-    prefetching: each row becomes a model instance. ``values_list`` querysets give tuples.
-    Elsewhere each queryset is evaluated on its own. For a batch that runs again and again,
-    ``PreparedBatch`` saves compiling the SQL each time.
-    """
-    for qs in querysets:
-        _check_batchable(qs)
-    if not batching_available(using):
-        return [list(qs) for qs in querysets]
-    return _Compiled(querysets, using, {}).run(connections[using], {})
-
-
 def _check_batchable(qs: QuerySet[Any]) -> bool:
     """Return whether ``qs`` gives model instances; raise if it gives neither them nor tuples."""
     if _plain_model_query(qs):
@@ -169,7 +154,10 @@ class PreparedBatch:
         if values.keys() != self.names:
             raise TypeError(f"expected the parameters {sorted(self.names)}")
         if not batching_available(using):
-            return [list(qs) for qs in self.build(**values)]
+            querysets = self.build(**values)
+            for qs in querysets:
+                _check_batchable(qs)  # the same querysets are refused everywhere
+            return [list(qs) for qs in querysets]
         connection = connections[using]  # one per thread: so is the compiled copy
         compiled = connection.__dict__.get(self.key)
         if compiled is None:

@@ -14,7 +14,6 @@ from aftersales.catalog.tests.factories import AssetFactory
 from aftersales.core.batch import (
     PreparedBatch,
     batching_available,
-    fetch_together,
     insert_together,
     sequence_sql,
 )
@@ -36,16 +35,21 @@ def assets(customer, other_customer):
     ]
 
 
-def test_fetch_together_gives_what_the_orm_gives(assets, customer):
-    querysets = [
-        Customer.objects.filter(pk=customer.pk),
-        Asset.objects.select_related("contract", "site").filter(customer=customer).order_by("pk"),
-        Asset.objects.filter(serial_number="SN-NONE"),
-        Asset.objects.none(),
-        Region.objects.values_list("code", "name").order_by("code"),
-    ]
+def test_a_prepared_batch_gives_what_the_orm_gives(assets, customer):
+    def build():
+        return [
+            Customer.objects.filter(pk=customer.pk),
+            Asset.objects.select_related("contract", "site")
+            .filter(customer=customer)
+            .order_by("pk"),
+            Asset.objects.filter(serial_number="SN-NONE"),
+            Asset.objects.none(),
+            Region.objects.values_list("code", "name").order_by("code"),
+        ]
+
+    querysets = build()
     with CaptureQueriesContext(connection) as queries:
-        together = fetch_together(*querysets)
+        together = PreparedBatch(build=build).fetch()
     expected_statements = 1 if batching_available() else len(querysets) - 1
     assert len(queries.captured_queries) == expected_statements
     one_by_one = [list(qs.all()) for qs in querysets]
@@ -63,11 +67,11 @@ def test_fetch_together_gives_what_the_orm_gives(assets, customer):
     assert together[1][0]._state.db == "default"
 
 
-def test_fetch_together_refuses_what_it_cannot_build(customer):
+def test_a_prepared_batch_refuses_what_it_cannot_build(customer):
     with pytest.raises(ValueError, match="cannot evaluate"):
-        fetch_together(Customer.objects.only("code"))
+        PreparedBatch(build=lambda: [Customer.objects.only("code")]).fetch()
     with pytest.raises(ValueError, match="cannot evaluate"):
-        fetch_together(Customer.objects.values("code"))
+        PreparedBatch(build=lambda: [Customer.objects.values("code")]).fetch()
 
 
 def test_a_prepared_batch_compiles_once_and_takes_new_values(assets, customer, other_customer):
@@ -162,14 +166,6 @@ def test_the_statements_of_insert_together_are_one_transaction(region):
     # The connection is usable and in autocommit afterwards.
     insert_together([_new_regions(1, prefix="TY")])
     assert Region.objects.filter(code="TY0").exists()
-
-
-def test_psycopg_keeps_the_parse_of_long_statements():
-    """core.apps raises psycopg's statement-cache limits (the create batch has ~130 values)."""
-    from psycopg import _queries
-
-    assert _queries.MAX_CACHED_STATEMENT_LENGTH >= 65536
-    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= 1000
 
 
 def test_timestamps_are_aware(customer):

@@ -10,7 +10,6 @@ from aftersales.sla.services.clocks import (
     sla_on_transition,
     sla_plan,
     sla_recompute,
-    sla_start,
     sla_start_rows,
     sla_start_target,
 )
@@ -44,7 +43,6 @@ __all__ = [
     "sla_on_transition",
     "sla_plan",
     "sla_recompute",
-    "sla_start",
     "sla_start_rows",
     "sla_start_target",
     "sla_sweep",

@@ -239,7 +239,7 @@ def sla_plan(
     """Choose the policy of a case that is about to be saved, and plan its clocks.
 
     Called before the case's insert, so that the policy, its facts, the nearest due time and the
-    state go in the same row; ``sla_start`` then inserts the planned clocks. ``config`` is the
+    state go in the same row; ``sla_start_rows`` then builds the planned clocks. ``config`` is the
     current configuration when the caller has already checked it (``sla_config_from``).
     """
     now = now or core_clock.now()
@@ -250,30 +250,6 @@ def sla_plan(
     case._sla_planned = _plan_clocks(case, decision, config, now)
     case.sla_due_at, case.sla_state = summarize(case._sla_planned)
     return decision
-
-
-def sla_start(
-    *, case: Any, by: Any, now: datetime | None = None, timeline: list[Any] | None = None
-) -> list[SlaClock]:
-    """Start the clocks of a new case at its report time, as ``sla_plan`` planned them.
-
-    The case's timeline entry ("policy X, because ...") is appended to ``timeline`` for the
-    caller to insert with its own entries, or written at once when no list is given.
-    """
-    now = now or core_clock.now()
-    if getattr(case, "_sla_planned", None) is None:
-        sla_plan(case=case, now=now)
-        case.save(update_fields=["sla_policy", "sla_facts", "sla_due_at", "sla_state"])
-    entries: list[Any] = []
-    clocks, clock_events = sla_start_rows(case=case, by=by, now=now, timeline=entries)
-    SlaClock.objects.bulk_create(clocks)
-    SlaClockEvent.objects.bulk_create(clock_events)
-    if timeline is None:
-        for entry in entries:
-            entry.save()
-    else:
-        timeline.extend(entries)
-    return clocks
 
 
 def sla_start_rows(
