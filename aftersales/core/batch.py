@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
@@ -169,11 +169,101 @@ class PreparedBatch:
         return compiled.run(connection, values)
 
 
-_insert_plans: dict[type[Model], tuple[list[Any], str]] = {}
+_TEXT_FIELDS = frozenset(
+    {models.CharField, models.TextField, models.EmailField, models.SlugField, models.URLField}
+)
+_INT_FIELDS = frozenset(
+    {
+        models.AutoField,
+        models.BigAutoField,
+        models.SmallAutoField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveBigIntegerField,
+        models.PositiveSmallIntegerField,
+    }
+)
+_JSON_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
 
 
-def _insert_plan(model: type[Model], connection: Any) -> tuple[list[Any], str]:
-    """Return the fields an insert of ``model`` writes and the statement's text (cached)."""
+def _fast_kind(field: Any) -> str | None:
+    """Return how a value of ``field`` reaches JSON without Django's preparation, when that
+    gives the very value the preparation would (checked per value by ``_fast_value``), or None
+    for fields that always take the general way."""
+    kind = type(field)
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return None  # pre_save sets these
+    if kind in _TEXT_FIELDS:
+        return "text"
+    if kind in _INT_FIELDS:
+        return "int"
+    if kind is models.BooleanField:
+        return "bool"
+    if kind in (models.ForeignKey, models.OneToOneField):
+        return "int" if type(field.target_field) in _INT_FIELDS else None
+    if kind is models.DateTimeField:
+        return "datetime"
+    if kind is models.DateField:
+        return "date"
+    if kind is models.JSONField and field.encoder is None:
+        return "json"
+    return None
+
+
+def _fast_value(kind: str | None, value: Any) -> Any:
+    """Return ``value`` as JSON when it is a plain value of its kind, else ``_MISSING``."""
+    if value is None:
+        return None
+    check = _PLAIN.get(kind)  # type: ignore[arg-type]
+    return check(value) if check is not None else _MISSING
+
+
+def _plain_text(value: Any) -> Any:  # choices' enum members too; not lazy translations
+    return value if isinstance(value, str) else _MISSING
+
+
+def _plain_int(value: Any) -> Any:
+    return value if type(value) is int else _MISSING
+
+
+def _plain_bool(value: Any) -> Any:
+    return value if type(value) is bool else _MISSING
+
+
+def _plain_datetime(value: Any) -> Any:
+    return (
+        value.isoformat() if type(value) is dt.datetime and value.tzinfo is not None else _MISSING
+    )
+
+
+def _plain_date(value: Any) -> Any:
+    return value.isoformat() if type(value) is dt.date else _MISSING
+
+
+def _plain_json(value: Any) -> Any:
+    return value if type(value) in _JSON_TYPES else _MISSING
+
+
+_PLAIN: dict[str, Callable[[Any], Any]] = {
+    "text": _plain_text,
+    "int": _plain_int,
+    "bool": _plain_bool,
+    "datetime": _plain_datetime,
+    "date": _plain_date,
+    "json": _plain_json,
+}
+
+
+_insert_plans: dict[type[Model], tuple[list[Any], list[tuple[str, str | None]], str]] = {}
+
+
+def _insert_plan(
+    model: type[Model], connection: Any
+) -> tuple[list[Any], list[tuple[str, str | None]], str]:
+    """Return the fields an insert of ``model`` writes, their attribute names and kinds
+    (``_fast_kind``), and the statement's text (cached)."""
     plan = _insert_plans.get(model)
     if plan is None:
         fields = [f for f in model._meta.concrete_fields if not f.generated]
@@ -186,7 +276,8 @@ def _insert_plan(model: type[Model], connection: Any) -> tuple[list[Any], str]:
             f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - model names
             f"FROM json_populate_recordset(NULL::{table}, %s)"
         )
-        plan = _insert_plans[model] = (fields, text)
+        kinds = [(f.attname, _fast_kind(f)) for f in fields]
+        plan = _insert_plans[model] = (fields, kinds, text)
     return plan
 
 
@@ -200,10 +291,22 @@ def _jsonable(value: Any) -> Any:
     obj = getattr(value, "obj", _MISSING)  # psycopg's Jsonb/Json wrapper of a JSONField value
     if obj is not _MISSING and type(value).__name__ in ("Jsonb", "Json"):
         return obj
-    raise TypeError(f"no JSON form for {type(value).__name__}")
+    raise _NoJsonForm(type(value).__name__)
+
+
+class _NoJsonForm(Exception):
+    """A prepared value that JSON cannot carry (e.g. a UUID)."""
 
 
 _MISSING = object()
+
+
+def _prepared(field: Any, obj: Model, connection: Any) -> Any:
+    """Return ``obj``'s value of ``field`` as ``bulk_create`` prepares it."""
+    value = field.pre_save(obj, True)
+    if hasattr(value, "resolve_expression"):
+        raise ValueError(f"insert_together: an expression in {type(obj).__name__}.{field.name}")
+    return field.get_db_prep_save(value, connection=connection)
 
 
 def _insert_sql(
@@ -214,38 +317,51 @@ def _insert_sql(
 
     The rows travel as one JSON array that PostgreSQL turns back into rows of the table's type
     (``json_populate_recordset``): one parameter instead of one per value, whose quoting was the
-    largest single cost of a case creation in Python. Values without a JSON form (none in the
-    case tables) make it fall back to plain ``VALUES`` rows.
+    largest single cost of a case creation in Python. Plain values (text, integers, keys,
+    aware datetimes, JSON documents: ``_fast_value``) go into the JSON as they are, which is
+    what the field's preparation would give; the rest are prepared by their field. Values
+    without a JSON form (none in the case tables) make it fall back to plain ``VALUES`` rows.
     """
     model = type(objs[0])
-    fields, text = _insert_plan(model, connection)
-    rows = []
-    values: list[Any] = []
-    for obj in objs:
-        row = []
-        for field in fields:
-            value = field.pre_save(obj, True)
-            if hasattr(value, "resolve_expression"):
-                raise ValueError(f"insert_together: an expression in {model.__name__}.{field.name}")
-            row.append(field.get_db_prep_save(value, connection=connection))
-        values.extend(row)
-        rows.append(row)
-    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    fields, kinds, text = _insert_plan(model, connection)
+    payload: list[dict[str, Any]] = []
     try:
-        payload = [
-            {f.column: _jsonable(v) for f, v in zip(fields, row, strict=True)} for row in rows
-        ]
+        for obj in objs:
+            attrs = obj.__dict__
+            row = {}
+            for field, (attname, kind) in zip(fields, kinds, strict=True):
+                value = _MISSING
+                if kind is not None and attname in attrs:
+                    value = _fast_value(kind, attrs[attname])
+                if value is _MISSING:
+                    value = _jsonable(_prepared(field, obj, connection))
+                row[field.column] = value
+            payload.append(row)
+    except _NoJsonForm:
+        return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
+    try:
         encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
-        quote = connection.ops.quote_name
-        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        plain = (
-            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the models
-            f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([placeholders] * len(objs))}"
-        )
-        return plain + conflict, values
+    except (TypeError, ValueError):  # NaN, or a JSON document that JSON cannot carry
+        return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     return text + conflict, [encoded]
+
+
+def _values_sql(
+    objs: Sequence[Model], fields: list[Any], *, ignore_conflicts: bool, connection: Any
+) -> tuple[str, list[Any]]:
+    """Return one INSERT of ``objs`` as ``VALUES`` rows, one parameter per value."""
+    model = type(objs[0])
+    values = [_prepared(field, obj, connection) for obj in objs for field in fields]
+    quote = connection.ops.quote_name
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    text = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the models
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([placeholders] * len(objs))}"
+    )
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    return text + conflict, values
 
 
 def insert_together(

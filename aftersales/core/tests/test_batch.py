@@ -168,6 +168,81 @@ def test_the_statements_of_insert_together_are_one_transaction(region):
     assert Region.objects.filter(code="TY0").exists()
 
 
+def _keys(model, count):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sequence_sql(model, count)}")
+        return cursor.fetchone()[0]
+
+
+def test_values_that_need_preparing_are_stored_as_bulk_create_stores_them(customer, region, asset):
+    """Plain values go into the JSON as they are; any other value (a lazy translation, a number
+    for a text or boolean column, a date as text or as a datetime) is prepared by its field,
+    with the same stored result as ``bulk_create``."""
+    from django.utils.translation import gettext_lazy
+
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create")
+
+    def customers(prefix):
+        return [
+            Customer(
+                code=f"{prefix}-1",
+                name=gettext_lazy("Network"),
+                region=region,
+                phone=12345,
+                is_active=1,
+                notes="引号 ' \" 反斜杠 \\ 😀",
+            ),
+            Customer(
+                code=f"{prefix}-2",
+                name="普通",
+                region_id=region.pk,
+                email="a@example.com",
+                is_active=False,
+                industry="",
+            ),
+        ]
+
+    def assets(prefix):
+        return [
+            Asset(
+                serial_number=f"{prefix}-A1",
+                product=asset.product,
+                customer=customer,
+                purchase_date="2025-03-01",
+                delivery_date=dt.date(2025, 3, 2),
+                installation_date=dt.datetime(2025, 3, 3, 23, 30, tzinfo=dt.UTC),
+            ),
+        ]
+
+    ours_customers, ours_assets = customers("JS"), assets("JS")
+    for objs in (ours_customers, ours_assets):
+        for obj, key in zip(objs, _keys(type(objs[0]), len(objs)), strict=True):
+            obj.pk = key
+    insert_together([ours_customers, ours_assets])
+    theirs_customers = Customer.objects.bulk_create(customers("BC"))
+    theirs_assets = Asset.objects.bulk_create(assets("BC"))
+
+    def stored(model, objs, key):
+        return [
+            {
+                k: v
+                for k, v in model_to_dict(model.objects.get(pk=o.pk)).items()
+                if k not in (key, "id")
+            }
+            for o in objs
+        ]
+
+    assert stored(Customer, ours_customers, "code") == stored(Customer, theirs_customers, "code")
+    assert stored(Asset, ours_assets, "serial_number") == stored(
+        Asset, theirs_assets, "serial_number"
+    )
+    first = Customer.objects.get(pk=ours_customers[0].pk)
+    assert (first.name, first.phone, first.is_active) == ("Network", "12345", True)
+    asset = Asset.objects.get(pk=ours_assets[0].pk)
+    assert asset.purchase_date == dt.date(2025, 3, 1)
+
+
 def test_timestamps_are_aware(customer):
     [region] = _new_regions(1, prefix="TZ")
     insert_together([[region]])
