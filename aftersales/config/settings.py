@@ -413,6 +413,9 @@ CASES_NUMBER_PREFIX = env.str("CASES_NUMBER_PREFIX", default="SR")
 CASES_MAX_TEXT_LENGTH = env.int("CASES_MAX_TEXT_LENGTH", default=20000)
 # Plain token-authenticated creates skip DRF (cases/api/intake.py); same answers, sooner.
 CASES_FAST_CREATE = env.bool("CASES_FAST_CREATE", default=True)
+# The hot write paths' statements are prepared once per database session (core.batch); a pooler
+# that shares sessions between clients (PgBouncer in transaction mode) needs this off.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 CASES_IDEMPOTENCY_TTL_HOURS = env.int("CASES_IDEMPOTENCY_TTL_HOURS", default=24)
 CASES_ATTACHMENT_MAX_BYTES = env.int("CASES_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # Contracts ending within this many days are listed for renewal.

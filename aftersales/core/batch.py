@@ -13,12 +13,15 @@ and when the connection binds parameters on the server, so callers need not care
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
@@ -30,6 +33,133 @@ def batching_available(using: str = DEFAULT_DB_ALIAS) -> bool:
         return False
     options = connection.settings_dict.get("OPTIONS") or {}
     return not options.get("server_side_binding")
+
+
+_PERCENT = re.compile(r"%(.)", re.DOTALL)
+
+
+def _numbered(sql: str) -> str:
+    """Return ``sql`` with its ``%s`` placeholders numbered (``$1``, ``$2``…) as ``PREPARE``
+    wants them (``%%`` stays: the driver still formats the query it goes in); raise ValueError
+    for any other ``%`` sequence."""
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(1) == "%":
+            return "%%"
+        if match.group(1) != "s":
+            raise ValueError(f"cannot prepare {sql[:60]!r}")
+        count += 1
+        return f"${count}"
+
+    return _PERCENT.sub(number, sql)
+
+
+class _Prepared:
+    """The names of the statements prepared on one database session (``stale``: to be read
+    back from the server, after a failure left it unknown which were)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.names: set[str] = set()
+        self.stale = False
+
+
+def _prepared_on(cursor: Any) -> _Prepared:
+    connection = cursor.db
+    registry = connection.__dict__.get("_aftersales_prepared")
+    if registry is None or registry.raw is not connection.connection:
+        registry = connection.__dict__["_aftersales_prepared"] = _Prepared(connection.connection)
+    if registry.stale:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        registry.names = {name for (name,) in cursor.fetchall()}
+        registry.stale = False
+    return registry
+
+
+_names: dict[str, str] = {}
+
+
+def _statement_name(sql: str) -> str:
+    """The name ``sql`` is prepared under: the same in every session, so that the server can
+    say which it holds."""
+    name = _names.get(sql)
+    if name is None:
+        digest = hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+        name = _names[sql] = f"aftersales_{digest}"
+    return name
+
+
+def execute_statements(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run ``statements`` (SQL with ``%s`` placeholders, and their parameters) on ``cursor`` in
+    one round trip; read the results with ``nextset()``.
+
+    On PostgreSQL each statement is prepared once per database session (``PREPARE``, sent
+    with its first run) and then run with ``EXECUTE``: the server parses, analyses and plans it
+    once instead of on every run, which was half of its work for a case creation (setting
+    ``DB_PREPARED_STATEMENTS``; a connection pooler that shares sessions between clients, such
+    as PgBouncer in transaction mode, needs it off). If the session lost them
+    (``DEALLOCATE ALL``), they are prepared again, and the call is retried when it is not
+    inside a transaction.
+    """
+    params = [value for _, args in statements for value in args]
+    if not settings.DB_PREPARED_STATEMENTS:
+        cursor.execute(";\n".join(sql for sql, _ in statements), params)
+        return
+    for attempt in (1, 2):
+        registry = _prepared_on(cursor)
+        parts: list[str] = []
+        new: list[str] = []
+        for sql, _args in statements:
+            name = _statement_name(sql)
+            if name not in registry.names and name not in new:
+                parts.append(f"PREPARE {name} AS {_numbered(sql)}")
+                new.append(name)
+        for sql, args in statements:
+            name = _statement_name(sql)
+            parts.append(
+                f"EXECUTE {name}({', '.join(['%s'] * len(args))})" if args else f"EXECUTE {name}"
+            )
+        try:
+            cursor.execute(";\n".join(parts), params)
+        except DatabaseError as error:
+            # A PREPARE outlives a failed query (it is not transactional): ask the server.
+            registry.stale = True
+            lost = getattr(error.__cause__, "sqlstate", None) == _NO_SUCH_STATEMENT
+            if not lost or attempt == 2 or cursor.db.in_atomic_block:
+                raise
+        else:
+            registry.names.update(new)
+            for _ in new:  # to the first statement's result
+                cursor.nextset()
+            return
+
+
+_NO_SUCH_STATEMENT = "26000"  # invalid_sql_statement_name
+
+
+def prepared_statements_of(logged: str, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Return the statements a logged query ran (as ``connection.queries`` shows it), with each
+    ``EXECUTE`` replaced by the text of the statement it ran and ``PREPARE``s left out; for
+    reading query logs and for tests. Statements are split at ``;`` + newline."""
+    texts: dict[str, str] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        # ``statement`` is the whole query the PREPARE came in.
+        for name, query in cursor.fetchall():
+            head = f"PREPARE {name} AS "
+            if head in query:
+                texts[name] = query.split(head, 1)[1].split(";\n", 1)[0]
+    result = []
+    for part in logged.split(";\n"):
+        if part.startswith("PREPARE "):
+            continue
+        if part.startswith("EXECUTE "):
+            name = part[len("EXECUTE ") :].split("(", 1)[0]
+            part = texts.get(name, part)
+        result.append(part)
+    return result
 
 
 def _plain_model_query(qs: QuerySet[Any]) -> bool:
@@ -61,7 +191,7 @@ class _Compiled:
     def __init__(
         self, querysets: Sequence[QuerySet[Any]], using: str, names: dict[str, str]
     ) -> None:
-        statements: list[str] = []
+        self.statements: list[tuple[str, int]] = []  # SQL and how many parameters
         self.params: list[Any] = []
         self.readers: list[Callable[[list[Any]], list[Any]]] = []
         for qs in querysets:
@@ -70,13 +200,12 @@ class _Compiled:
             try:
                 text, args = compiler.as_sql()
             except EmptyResultSet:
-                statements.append("SELECT 1 WHERE false")
+                self.statements.append(("SELECT 1 WHERE false", 0))
                 self.readers.append(lambda rows: [])
                 continue
-            statements.append(text)
+            self.statements.append((text, len(args)))
             self.params.extend(args)
             self.readers.append(_reader(qs, compiler, using, model_rows=model_rows))
-        self.sql = ";\n".join(statements)
         # Where the named parameters go (their stand-ins must come through compilation as is).
         self.slots = [
             (index, names[value])
@@ -91,9 +220,14 @@ class _Compiled:
         params = list(self.params)
         for index, name in self.slots:
             params[index] = values[name]
+        statements = []
+        start = 0
+        for text, count in self.statements:
+            statements.append((text, params[start : start + count]))
+            start += count
         results: list[list[Any]] = []
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            execute_statements(cursor, statements)
             raw = cursor.cursor
             for index, read in enumerate(self.readers):
                 if index:
@@ -388,8 +522,7 @@ def insert_together(
                 )
         return
     connection = connections[using]
-    statements: list[str] = []
-    params: list[Any] = []
+    statements: list[tuple[str, list[Any]]] = []
     for group, ignore in zip(groups, flags, strict=True):
         if not group:
             continue
@@ -402,13 +535,11 @@ def insert_together(
             raise ValueError(f"insert_together: draw the {model.__name__} keys first")
         for obj in group:  # as bulk_create does: related objects' keys into the *_id fields
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        text, args = _insert_sql(group, ignore_conflicts=ignore, connection=connection)
-        statements.append(text)
-        params.extend(args)
+        statements.append(_insert_sql(group, ignore_conflicts=ignore, connection=connection))
     if not statements:
         return
     with connection.cursor() as cursor:
-        cursor.execute(";\n".join(statements), params)
+        execute_statements(cursor, statements)
     for group in groups:
         for obj in group:
             obj._state.adding = False

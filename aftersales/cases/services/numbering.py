@@ -12,7 +12,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from aftersales.cases.models import CaseNumberSequence
-from aftersales.core.batch import sequence_sql
+from aftersales.core.batch import execute_statements, sequence_sql
 
 # Migration cases/0002 creates these years' sequences; others are created on first use.
 _PREMADE_SEQUENCE_YEARS = range(2000, 2101)
@@ -61,7 +61,7 @@ def allocate_number_and_keys(
         params = [f"cases_case_number_{int(year)}"]
     arrays = ", ".join(sequence_sql(model, count) for model, count in counts)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {number_sql}, {arrays}", params)  # noqa: S608 - our own SQL
+        execute_statements(cursor, [(f"SELECT {number_sql}, {arrays}", params)])  # noqa: S608
         row = cursor.fetchone()
     return _format(year, int(row[0])), [list(keys) for keys in row[1:]]
 

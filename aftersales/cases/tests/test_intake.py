@@ -29,6 +29,7 @@ from aftersales.cases.services.common import search_document
 from aftersales.catalog.choices import CoverageKind
 from aftersales.catalog.models import WarrantyExtension
 from aftersales.catalog.tests.factories import AssetFactory
+from aftersales.core.batch import prepared_statements_of
 from aftersales.notifications.models import NotificationEvent
 from aftersales.sla.models import SlaClock, SlaClockEvent
 from aftersales.sla.tests.helpers import asset_with_contract, at
@@ -301,7 +302,8 @@ def test_other_requests_go_to_drf_and_answer_the_same(
 
 
 def test_the_lane_reads_once_and_writes_once_on_postgresql(agent, acme, covered_asset):
-    """Three statements in all: the lookups, the number and keys, every row (no BEGIN/COMMIT)."""
+    """Three round trips in all: the lookups, the number and keys, every row (no BEGIN/COMMIT),
+    each a prepared statement after the first create."""
     if connection.vendor != "postgresql":
         pytest.skip("one round trip per step needs PostgreSQL's multi-statement queries")
     client = _client(agent)
@@ -311,12 +313,18 @@ def test_the_lane_reads_once_and_writes_once_on_postgresql(agent, acme, covered_
         response, drf = _send(client, body, fast=True)
     assert response.status_code == 201
     assert not drf
-    statements = [q["sql"] for q in queries.captured_queries]
-    assert len(statements) == 3, statements
-    assert statements[0].startswith('SELECT "accounts_user"')
-    assert statements[1].startswith("SELECT nextval(")
-    assert statements[2].startswith('INSERT INTO "cases_case"')
-    assert statements[2].count("INSERT INTO") == 5
+    queries = [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 3, queries
+    # Each statement was prepared on the first create and now runs as EXECUTE.
+    assert all(part.startswith("EXECUTE ") for q in queries for part in q.split(";\n"))
+    lookups, numbering, inserts = (prepared_statements_of(q) for q in queries)
+    assert len(lookups) == 5
+    assert lookups[0].startswith('SELECT "accounts_user"')
+    assert len(numbering) == 1
+    assert numbering[0].startswith("SELECT nextval(")
+    assert len(inserts) == 5
+    assert inserts[0].startswith('INSERT INTO "cases_case"')
+    assert all(s.startswith("INSERT INTO") for s in inserts)
 
 
 def test_save_receivers_of_cases_are_still_called(agent, acme, covered_asset):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import DataError, IntegrityError, ProgrammingError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +14,9 @@ from aftersales.catalog.tests.factories import AssetFactory
 from aftersales.core.batch import (
     PreparedBatch,
     batching_available,
+    execute_statements,
     insert_together,
+    prepared_statements_of,
     sequence_sql,
 )
 from aftersales.customers.models import Customer, Region
@@ -267,8 +269,9 @@ def test_values_without_a_json_form_go_in_as_plain_values(customer):
     with CaptureQueriesContext(connection) as queries:
         insert_together([calendars, [region]])
     [sql] = [q["sql"] for q in queries.captured_queries]
-    assert "VALUES" in sql.split(";")[0]
-    assert "json_populate_recordset" in sql.split(";")[1]
+    statements = prepared_statements_of(sql)
+    assert "VALUES" in statements[0]
+    assert "json_populate_recordset" in statements[1]
     for calendar in calendars:
         stored = BusinessCalendar.objects.get(pk=calendar.pk)
         assert (stored.code, stored.name, stored.revision, stored.description) == (
@@ -297,7 +300,77 @@ def test_every_column_of_the_case_tables_goes_in_as_json(agent, customer, asset)
             severity="C-2",
             summary="端口掉线",
         )
-    [insert] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    statements = insert.split(";\n")
+    statements = [
+        s
+        for q in queries.captured_queries
+        for s in prepared_statements_of(q["sql"])
+        if s.startswith("INSERT")
+    ]
     assert len(statements) == 5
     assert all("json_populate_recordset" in s and " VALUES " not in s for s in statements)
+
+
+def _run(statements):
+    with connection.cursor() as cursor:
+        execute_statements(cursor, statements)
+        return cursor.fetchall()
+
+
+def _logged(statements):
+    with CaptureQueriesContext(connection) as queries:
+        rows = _run(statements)
+    return rows, [q["sql"] for q in queries.captured_queries]
+
+
+def test_statements_are_prepared_once_per_session(customer):
+    if not batching_available():
+        pytest.skip("prepared statements are PostgreSQL's")
+    statement = ("SELECT code FROM customers_customer WHERE code = %s AND name LIKE '%%'", ["ACME"])
+    first, first_log = _logged([statement])
+    again, again_log = _logged([statement])
+    assert first == again == [("ACME",)]
+    assert "PREPARE " in first_log[0]
+    assert again_log[0].startswith("EXECUTE ")
+    assert "PREPARE" not in again_log[0]
+    assert prepared_statements_of(again_log[0]) == [
+        "SELECT code FROM customers_customer WHERE code = $1 AND name LIKE '%'"
+    ]
+
+
+def test_prepared_statements_can_be_turned_off(customer, settings):
+    if not batching_available():
+        pytest.skip("prepared statements are PostgreSQL's")
+    settings.DB_PREPARED_STATEMENTS = False
+    rows, log = _logged([("SELECT code FROM customers_customer WHERE code = %s", ["ACME"])])
+    assert rows == [("ACME",)]
+    assert log[0].startswith("SELECT code")
+
+
+def test_a_failed_query_leaves_prepared_statements_usable(customer):
+    """A PREPARE outlives the failed query it came with; the next run neither prepares it twice
+    nor misses it."""
+    if not batching_available():
+        pytest.skip("prepared statements are PostgreSQL's")
+    good = ("SELECT code FROM customers_customer WHERE id = %s", [customer.pk])
+    bad = ("SELECT 1 / %s", [0])
+    with pytest.raises(DataError), transaction.atomic():
+        _run([good, bad])
+    assert _run([good]) == [(customer.code,)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_statements_a_pooler_deallocated_are_prepared_again(region):
+    if not batching_available():
+        pytest.skip("prepared statements are PostgreSQL's")
+    statement = ("SELECT code FROM customers_region WHERE id = %s", [region.pk])
+    assert _run([statement]) == [(region.code,)]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's reset query does to the session
+    # Outside a transaction the call is retried after preparing again.
+    assert _run([statement]) == [(region.code,)]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    # Inside one the transaction is lost: the error goes to the caller, the next call works.
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        _run([statement])
+    assert _run([statement]) == [(region.code,)]
