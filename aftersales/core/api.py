@@ -6,13 +6,16 @@ import datetime
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from aftersales.core.errors import DomainError
@@ -43,8 +46,22 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 def render_datetime(value: Any) -> str | None:
     """Render a timestamp exactly as DRF does (ISO 8601 with offset, in the current zone), for
-    hand-written representations on hot paths."""
-    return None if value is None else _DATETIME.to_representation(value)
+    hand-written representations on hot paths. An aware datetime is rendered here as DRF's
+    ``DateTimeField`` renders it (ISO 8601, ``Z`` for UTC); anything else by the field."""
+    if value is None:
+        return None
+    if (
+        type(value) is datetime.datetime
+        and value.tzinfo is not None
+        and settings.USE_TZ
+        and api_settings.DATETIME_FORMAT == ISO_8601
+    ):
+        try:
+            text = value.astimezone(timezone.get_current_timezone()).isoformat()
+        except OverflowError:
+            return _DATETIME.to_representation(value)  # DRF's own error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return _DATETIME.to_representation(value)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -498,6 +498,48 @@ def _values_sql(
     return text + conflict, values
 
 
+_relations: dict[type[Model], list[tuple[Any, str, str, str]] | None] = {}
+
+
+def _take_related_keys(objs: Sequence[Model]) -> None:
+    """Copy the keys of related objects assigned before they were saved into the ``*_id``
+    fields, and refuse unsaved ones — what ``bulk_create`` does per object
+    (``Model._prepare_related_fields_for_save``), with the model's relations looked up once."""
+    model = type(objs[0])
+    relations = _relations.get(model, _MISSING)
+    if relations is _MISSING:
+        relations = _relations[model] = (
+            None  # generic relations: Django's own method handles them
+            if any(f.is_relation for f in model._meta.private_fields)
+            else [
+                (f, f.cache_name, f.attname, f.target_field.attname)
+                for f in model._meta.concrete_fields
+                if f.is_relation and (f.many_to_one or f.one_to_one)
+            ]
+        )
+    if relations is None:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        return
+    for obj in objs:
+        cache = obj._state.fields_cache
+        if not cache:
+            continue
+        attrs = obj.__dict__
+        for field, cache_name, attname, target in relations:
+            related = cache.get(cache_name)
+            if related is None:
+                continue
+            key = getattr(related, target)
+            if related.pk is None:
+                # Django's own method raises its error (and forgets the unsaved object).
+                obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            if attrs.get(attname) in field.empty_values:
+                attrs[attname] = key
+            elif attrs.get(attname) != key:
+                del cache[cache_name]
+
+
 def insert_together(
     groups: Sequence[Sequence[Model]],
     *,
@@ -533,8 +575,7 @@ def insert_together(
             raise ValueError(f"insert_together: {model.__name__} has database-set fields")
         if any(obj.pk is None for obj in group):
             raise ValueError(f"insert_together: draw the {model.__name__} keys first")
-        for obj in group:  # as bulk_create does: related objects' keys into the *_id fields
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        _take_related_keys(group)
         statements.append(_insert_sql(group, ignore_conflicts=ignore, connection=connection))
     if not statements:
         return

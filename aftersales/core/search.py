@@ -29,7 +29,7 @@ def bigrams(text: str) -> set[str]:
     grams: set[str] = set()
     for run in _RUN.findall(normalize(text)):
         run = run.replace("_", "")
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+        grams.update(map(str.__add__, run, run[1:]))
     return grams
 
 

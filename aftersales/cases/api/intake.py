@@ -221,7 +221,8 @@ def fast_create(request: HttpRequest) -> HttpResponse | None:
 def _prefetched(instance: Any, name: str, rows: list[Any]) -> None:
     """Put ``rows`` in ``instance``'s prefetch cache for the reverse relation ``name``, as
     ``prefetch_related(name)`` would."""
-    qs = getattr(instance, name).all()
+    related = type(instance)._meta.get_field(name).related_model
+    qs = related._base_manager.all()  # what the reverse relation's manager would give, unfiltered
     qs._result_cache = rows  # noqa: SLF001 - what prefetch_related does
     qs._prefetch_done = True  # noqa: SLF001
     instance._prefetched_objects_cache = {name: qs}  # noqa: SLF001

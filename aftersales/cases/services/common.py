@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -123,8 +124,17 @@ def validate_case_references(
     _check_assignee(assignee)
 
 
+@functools.cache
+def _choice_values(choices: type) -> frozenset[Any]:
+    return frozenset(choices.values)  # type: ignore[attr-defined]
+
+
 def _check_choice(field: str, value: str, choices: type) -> None:
-    if value not in choices.values:
+    try:
+        valid = value in _choice_values(choices)
+    except TypeError:  # unhashable: no choice
+        valid = False
+    if not valid:
         raise ValidationFailed(
             _("“%(value)s” is not a valid choice.") % {"value": value}, field=field
         )

@@ -100,6 +100,9 @@ def policy_decide(*, case: Any, config: SlaConfig | None = None) -> Decision:
     return Decision(policy=chosen, facts=facts)
 
 
+_CASE_TYPE_LABELS = dict(CaseType.choices)  # lazy labels: translated when rendered
+
+
 def explain(facts: dict[str, Any], policy_name: str) -> str:
     """Return, in the active language, why a case got its policy."""
     parts = []
@@ -119,7 +122,8 @@ def explain(facts: dict[str, Any], policy_name: str) -> str:
         else:
             parts.append(_("asset out of warranty"))
     case_type = facts.get("case_type")
-    parts.append(str(CaseType(case_type).label) if case_type in CaseType.values else str(case_type))
+    label = _CASE_TYPE_LABELS.get(case_type) if isinstance(case_type, str) else None
+    parts.append(str(label) if label is not None else str(case_type))
     parts.append(str(facts.get("severity")))
     if facts.get("matched") == "default":
         return _("%(facts)s: no policy matched, default policy %(policy)s") % {
