@@ -216,7 +216,12 @@ class _Compiled:
         if missing:
             raise ValueError(f"parameters not used as plain values: {sorted(missing)}")
 
-    def run(self, connection: Any, values: dict[str, Any]) -> list[list[Any]]:
+    def run(
+        self,
+        connection: Any,
+        values: dict[str, Any],
+        also: Sequence[tuple[str, Sequence[Any]]] = (),
+    ) -> list[list[Any]]:
         params = list(self.params)
         for index, name in self.slots:
             params[index] = values[name]
@@ -225,15 +230,21 @@ class _Compiled:
         for text, count in self.statements:
             statements.append((text, params[start : start + count]))
             start += count
+        statements.extend(also)
+        readers = [*self.readers, *[_as_they_are] * len(also)]
         results: list[list[Any]] = []
         with connection.cursor() as cursor:
             execute_statements(cursor, statements)
             raw = cursor.cursor
-            for index, read in enumerate(self.readers):
+            for index, read in enumerate(readers):
                 if index:
                     raw.nextset()
                 results.append(read(raw.fetchall()))
         return results
+
+
+def _as_they_are(rows: list[Any]) -> list[Any]:
+    return rows
 
 
 def _reader(
@@ -284,10 +295,20 @@ class PreparedBatch:
         self.build = build
         self.key = f"_aftersales_prepared_batch_{id(self)}"
 
-    def fetch(self, using: str = DEFAULT_DB_ALIAS, **values: str) -> list[list[Any]]:
+    def fetch(
+        self,
+        using: str = DEFAULT_DB_ALIAS,
+        also: Sequence[tuple[str, Sequence[Any]]] = (),
+        **values: str,
+    ) -> list[list[Any]]:
+        """Return the results of the querysets for ``values``; with ``also`` (statements and
+        their parameters, where batching is available) the rows of those statements follow,
+        from the same round trip."""
         if values.keys() != self.names:
             raise TypeError(f"expected the parameters {sorted(self.names)}")
         if not batching_available(using):
+            if also:
+                raise ValueError("statements go along only where batching is available")
             querysets = self.build(**values)
             for qs in querysets:
                 _check_batchable(qs)  # the same querysets are refused everywhere
@@ -300,7 +321,7 @@ class PreparedBatch:
                 self.build(**stand_ins), using, {v: k for k, v in stand_ins.items()}
             )
             connection.__dict__[self.key] = compiled
-        return compiled.run(connection, values)
+        return compiled.run(connection, values, also)
 
 
 _TEXT_FIELDS = frozenset(

@@ -25,12 +25,14 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+from rest_framework.authtoken.models import Token
 from rest_framework.renderers import JSONRenderer
 
 from aftersales.accounts.models import User
@@ -38,9 +40,12 @@ from aftersales.accounts.permissions import Capability, has_capability
 from aftersales.cases import services
 from aftersales.cases.api.serializers import CaseSerializer
 from aftersales.cases.choices import CaseChannel, CaseSeverity, CaseType
+from aftersales.cases.services.lifecycle import ROWS_AT_MOST
+from aftersales.cases.services.numbering import reservation_from, reservation_statement
 from aftersales.catalog.models import Asset, WarrantyExtension
+from aftersales.core import clock
 from aftersales.core.authentication import activate_user_language
-from aftersales.core.batch import PreparedBatch
+from aftersales.core.batch import PreparedBatch, batching_available
 from aftersales.core.errors import NotAllowed, ValidationFailed
 from aftersales.customers.models import Customer
 from aftersales.sla.config_cache import sla_config_from, stamp_query
@@ -156,6 +161,20 @@ _LOOKUP = PreparedBatch("key", "customer", build=_lookup)
 _LOOKUP_WITH_ASSET = PreparedBatch("key", "customer", "serial", build=_lookup_with_asset)
 
 
+def _reservation(now: datetime, key: str) -> list[tuple[str, list[Any]]]:
+    if not batching_available():
+        return []
+    statement = reservation_statement(
+        now,
+        ROWS_AT_MOST,
+        only_if=(f"EXISTS (SELECT 1 FROM {_TOKEN_TABLE} WHERE key = %s)", [key]),  # noqa: S608
+    )
+    return [] if statement is None else [statement]
+
+
+_TOKEN_TABLE = Token._meta.db_table
+
+
 def _token_key(request: HttpRequest) -> str | None:
     parts = request.META.get("HTTP_AUTHORIZATION", "").split()
     if len(parts) != 2 or parts[0].lower() != "token":
@@ -172,10 +191,16 @@ def fast_create(request: HttpRequest) -> HttpResponse | None:
     if fields is None:
         return None
     serial = fields["asset"]
+    # The case number and keys are drawn in the same round trip, for a known token only.
+    now = clock.now()
+    also = _reservation(now, key)
     if serial is None:
-        found = _LOOKUP.fetch(key=key, customer=fields["customer"])
+        found = _LOOKUP.fetch(key=key, customer=fields["customer"], also=also)
     else:
-        found = _LOOKUP_WITH_ASSET.fetch(key=key, customer=fields["customer"], serial=serial)
+        found = _LOOKUP_WITH_ASSET.fetch(
+            key=key, customer=fields["customer"], serial=serial, also=also
+        )
+    reserved = reservation_from(now, ROWS_AT_MOST, found.pop()) if also else None
     users, customers, stamp = found[:3]
     if len(users) != 1 or len(customers) != 1:
         return None
@@ -208,6 +233,7 @@ def fast_create(request: HttpRequest) -> HttpResponse | None:
             summary=fields["summary"],
             description=fields["description"],
             sla_config=sla_config_from(stamp),
+            reserved=reserved,
         )
     except (ValidationFailed, NotAllowed):
         return None  # nothing was written: the general path answers with the reasons

@@ -36,7 +36,11 @@ from aftersales.cases.services.common import (
     record_event,
     search_document,
 )
-from aftersales.cases.services.numbering import _allocate_number, allocate_number_and_keys
+from aftersales.cases.services.numbering import (
+    Reservation,
+    _allocate_number,
+    allocate_number_and_keys,
+)
 from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
 from aftersales.core.batch import batching_available, insert_together
@@ -45,6 +49,7 @@ from aftersales.customers.models import Contact, Customer, Site
 from aftersales.notifications.models import NotificationEvent
 from aftersales.notifications.services import events as notify
 from aftersales.sla import services as sla
+from aftersales.sla.choices import STARTS_ON_EVENT, STARTS_ON_RESOLUTION, SlaTargetKind
 from aftersales.sla.config_cache import SlaConfig
 from aftersales.sla.models import SlaClock, SlaClockEvent
 
@@ -66,12 +71,14 @@ def case_create(
     assignee: User | None = None,
     team: Team | None = None,
     sla_config: SlaConfig | None = None,
+    reserved: Reservation | None = None,
 ) -> Case:
     """Register a new case and start its clocks at ``reported_at`` (default: now).
 
     The contract and site default to the asset's. A customer contact may open cases only for their
     own organisation and may not assign them. ``sla_config`` is the SLA configuration when the
-    caller has just checked that it is current (``sla.config_cache.sla_config_from``).
+    caller has just checked that it is current (``sla.config_cache.sla_config_from``);
+    ``reserved`` a number and keys the caller drew ahead (``ROWS_AT_MOST``), used if they fit.
 
     On PostgreSQL the case, its clocks, their events, its timeline and its outbox event are
     inserted in one round trip, after one statement that draws the number and every key.
@@ -162,8 +169,20 @@ def case_create(
                 )
             )
         clocks, clock_events = sla.sla_start_rows(case=case, by=by, now=now, timeline=timeline)
-        _insert_new_case(case, clocks, clock_events, timeline, by=by, now=now)
+        _insert_new_case(case, clocks, clock_events, timeline, by=by, now=now, reserved=reserved)
         return case
+
+
+# The most rows of each table that ``case_create`` inserts: the case, a clock and its
+# "started" event per target that starts with the case, the timeline ("created", the assignee,
+# the policy) and the outbox event. Keys drawn ahead for a creation cover these.
+ROWS_AT_MOST = (
+    (Case, 1),
+    (SlaClock, len(set(SlaTargetKind) - STARTS_ON_RESOLUTION - STARTS_ON_EVENT)),
+    (SlaClockEvent, len(set(SlaTargetKind) - STARTS_ON_RESOLUTION - STARTS_ON_EVENT)),
+    (CaseEvent, 3),
+    (NotificationEvent, 1),
+)
 
 
 def _insert_new_case(
@@ -174,6 +193,7 @@ def _insert_new_case(
     *,
     by: User,
     now: datetime,
+    reserved: Reservation | None = None,
 ) -> None:
     """Number and insert a new case with its clocks, their events, its timeline and its outbox
     event (all in the caller's transaction). The case is saved (signals and all) where rows
@@ -187,18 +207,17 @@ def _insert_new_case(
         CaseEvent.objects.bulk_create(timeline)
         notify.case_created(case=case, by=by, at=now)
         return
-    # Two round trips: the number and every key; then every row.
+    # Two round trips: the number and every key (none when drawn ahead); then every row.
+    counts = [
+        (Case, 1),
+        (SlaClock, len(clocks)),
+        (SlaClockEvent, len(clock_events)),
+        (CaseEvent, len(timeline)),
+        (NotificationEvent, 1),
+    ]
+    taken = reserved.take(now, counts) if reserved is not None else None
     case.number, (case_keys, clock_keys, clock_event_keys, timeline_keys, outbox_keys) = (
-        allocate_number_and_keys(
-            now,
-            [
-                (Case, 1),
-                (SlaClock, len(clocks)),
-                (SlaClockEvent, len(clock_events)),
-                (CaseEvent, len(timeline)),
-                (NotificationEvent, 1),
-            ],
-        )
+        taken or allocate_number_and_keys(now, counts)
     )
     case.pk = case_keys[0]
     for rows, keys in (

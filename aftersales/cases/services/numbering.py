@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,17 +54,72 @@ def allocate_number_and_keys(
     """
     year = timezone.localtime(at).year
     if year not in _PREMADE_SEQUENCE_YEARS:
-        serial = _postgres_next(year)
-        number_sql = "%s"
-        params: list[Any] = [serial]
+        sql, params = _draw_sql("%s", [_postgres_next(year)], counts)
     else:
-        number_sql = "nextval(%s)"
-        params = [f"cases_case_number_{int(year)}"]
-    arrays = ", ".join(sequence_sql(model, count) for model, count in counts)
+        sql, params = _draw_sql("nextval(%s)", [f"cases_case_number_{int(year)}"], counts)
     with connection.cursor() as cursor:
-        execute_statements(cursor, [(f"SELECT {number_sql}, {arrays}", params)])  # noqa: S608
+        execute_statements(cursor, [(sql, params)])
         row = cursor.fetchone()
     return _format(year, int(row[0])), [list(keys) for keys in row[1:]]
+
+
+def _draw_sql(
+    number_sql: str, params: list[Any], counts: Sequence[tuple[type[Model], int]]
+) -> tuple[str, list[Any]]:
+    arrays = ", ".join(sequence_sql(model, count) for model, count in counts)
+    return f"SELECT {number_sql}, {arrays}", params  # noqa: S608 - our own SQL
+
+
+@dataclass
+class Reservation:
+    """A case number and primary keys drawn ahead of a creation, in the round trip of other
+    statements (``reservation_statement``); ``case_create`` uses them when they fit."""
+
+    year: int
+    number: str
+    keys: dict[type[Model], list[int]]
+
+    def take(
+        self, at: datetime, counts: Sequence[tuple[type[Model], int]]
+    ) -> tuple[str, list[list[int]]] | None:
+        """Return the number and the keys for ``counts`` (as ``allocate_number_and_keys``
+        does), or None when the case is numbered in another year or needs more keys."""
+        if timezone.localtime(at).year != self.year:
+            return None
+        if any(len(self.keys.get(model, ())) < count for model, count in counts):
+            return None
+        return self.number, [self.keys[model][:count] for model, count in counts]
+
+
+def reservation_statement(
+    at: datetime,
+    counts: Sequence[tuple[type[Model], int]],
+    *,
+    only_if: tuple[str, list[Any]],
+) -> tuple[str, list[Any]] | None:
+    """Return a statement that draws the next case number for the year of ``at`` and, for each
+    ``(model, count)``, ``count`` keys — only when the SQL condition ``only_if`` (with its
+    parameters) holds, so that a request that cannot create a case draws no number. None for a
+    year without a premade sequence. ``reservation_from`` reads its rows."""
+    year = timezone.localtime(at).year
+    if year not in _PREMADE_SEQUENCE_YEARS:
+        return None
+    condition, condition_params = only_if
+    sql, params = _draw_sql("nextval(%s)", [f"cases_case_number_{int(year)}"], counts)
+    return f"{sql} WHERE {condition}", [*params, *condition_params]
+
+
+def reservation_from(
+    at: datetime, counts: Sequence[tuple[type[Model], int]], rows: list[Any]
+) -> Reservation | None:
+    """Return what ``reservation_statement(at, counts, ...)`` drew (None: its condition did not
+    hold)."""
+    if not rows:
+        return None
+    row = rows[0]
+    year = timezone.localtime(at).year
+    keys = {model: list(drawn) for (model, _), drawn in zip(counts, row[1:], strict=True)}
+    return Reservation(year=year, number=_format(year, int(row[0])), keys=keys)
 
 
 def _postgres_next(year: int) -> int:

@@ -302,29 +302,58 @@ def test_other_requests_go_to_drf_and_answer_the_same(
 
 
 def test_the_lane_reads_once_and_writes_once_on_postgresql(agent, acme, covered_asset):
-    """Three round trips in all: the lookups, the number and keys, every row (no BEGIN/COMMIT),
-    each a prepared statement after the first create."""
+    """Two round trips in all: the lookups with the number and keys, then every row (no
+    BEGIN/COMMIT), each statement prepared on the first create."""
     if connection.vendor != "postgresql":
         pytest.skip("one round trip per step needs PostgreSQL's multi-statement queries")
     client = _client(agent)
     body = {**PLAIN, "asset": covered_asset.serial_number}
-    _send(client, body, fast=True)  # compiles the lookup on this connection
+    _send(client, body, fast=True)  # compiles and prepares the statements on this connection
     with CaptureQueriesContext(connection) as queries:
         response, drf = _send(client, body, fast=True)
     assert response.status_code == 201
     assert not drf
     queries = [q["sql"] for q in queries.captured_queries]
-    assert len(queries) == 3, queries
-    # Each statement was prepared on the first create and now runs as EXECUTE.
+    assert len(queries) == 2, queries
     assert all(part.startswith("EXECUTE ") for q in queries for part in q.split(";\n"))
-    lookups, numbering, inserts = (prepared_statements_of(q) for q in queries)
-    assert len(lookups) == 5
+    lookups, inserts = (prepared_statements_of(q) for q in queries)
+    assert len(lookups) == 6
     assert lookups[0].startswith('SELECT "accounts_user"')
-    assert len(numbering) == 1
-    assert numbering[0].startswith("SELECT nextval(")
+    assert lookups[-1].startswith("SELECT nextval(")
     assert len(inserts) == 5
     assert inserts[0].startswith('INSERT INTO "cases_case"')
     assert all(s.startswith("INSERT INTO") for s in inserts)
+
+
+def test_a_request_with_an_unknown_token_draws_no_case_number(agent, acme):
+    client = _client(agent)
+    first, _ = _send(client, PLAIN, fast=True)
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    refused = stranger.post("/api/v1/cases/", PLAIN, format="json")
+    assert refused.status_code == 401
+    second, _ = _send(client, PLAIN, fast=True)
+    year, serial = first.json()["number"].rsplit("-", 2)[1:]
+    assert second.json()["number"] == f"SR-{year}-{int(serial) + 1:06d}"
+
+
+def test_a_reservation_is_used_only_when_it_fits():
+    from aftersales.cases.services.numbering import Reservation
+    from aftersales.sla.models import SlaClock
+
+    reservation = Reservation(
+        year=2026, number="SR-2026-000007", keys={Case: [11], SlaClock: [21, 22, 23]}
+    )
+    inside = dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert reservation.take(inside, [(Case, 1), (SlaClock, 2)]) == (
+        "SR-2026-000007",
+        [[11], [21, 22]],
+    )
+    # Numbered in the next year (Asia/Shanghai), or needing more keys: drawn anew.
+    next_year = dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC)
+    assert reservation.take(next_year, [(Case, 1)]) is None
+    assert reservation.take(inside, [(Case, 1), (SlaClock, 4)]) is None
+    assert reservation.take(inside, [(Case, 1), (CaseEvent, 1)]) is None
 
 
 def test_save_receivers_of_cases_are_still_called(agent, acme, covered_asset):
