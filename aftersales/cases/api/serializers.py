@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -101,11 +102,12 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(SlaClockSerializer(many=True))
-    def get_sla(self, obj: Case) -> list[dict[str, Any]]:
+    def get_sla(self, obj: Case, zone: Any = None) -> list[dict[str, Any]]:
         clocks = getattr(obj, "live_sla_clocks", None)
         if clocks is None:
             clocks = obj.sla_clocks.exclude(state="cancelled").select_related("calendar", "policy")
-        return [_clock_serializer.to_representation(clock) for clock in clocks]
+        zone = zone or timezone.get_current_timezone()
+        return [_clock_serializer.represent(clock, zone) for clock in clocks]
 
     @extend_schema_field(SlaPolicySummarySerializer(allow_null=True))
     def get_sla_policy(self, obj: Case) -> dict[str, Any] | None:
@@ -132,6 +134,7 @@ class CaseSerializer(serializers.ModelSerializer):
         # exactly what DRF's generic rendering of the declared fields answers (tested).
         case = instance
         customer = case.customer
+        zone = timezone.get_current_timezone()
         return {
             "id": case.pk,
             "number": case.number,
@@ -148,25 +151,25 @@ class CaseSerializer(serializers.ModelSerializer):
             "site": case.site_id,
             "summary": case.summary,
             "description": case.description,
-            "reported_at": render_datetime(case.reported_at),
+            "reported_at": render_datetime(case.reported_at, zone),
             "assignee": _key(case, "assignee", "username"),
             "team": _key(case, "team", "code"),
             "cause": case.cause,
-            "cause_confirmed_at": render_datetime(case.cause_confirmed_at),
-            "arrived_at": render_datetime(case.arrived_at),
+            "cause_confirmed_at": render_datetime(case.cause_confirmed_at, zone),
+            "arrived_at": render_datetime(case.arrived_at, zone),
             "resolution": case.resolution,
-            "responded_at": render_datetime(case.responded_at),
-            "resolved_at": render_datetime(case.resolved_at),
-            "closed_at": render_datetime(case.closed_at),
+            "responded_at": render_datetime(case.responded_at, zone),
+            "resolved_at": render_datetime(case.resolved_at, zone),
+            "closed_at": render_datetime(case.closed_at, zone),
             "reopen_count": case.reopen_count,
             "version": case.version,
             "created_by": _key(case, "created_by", "username"),
-            "created_at": render_datetime(case.created_at),
-            "updated_at": render_datetime(case.updated_at),
+            "created_at": render_datetime(case.created_at, zone),
+            "updated_at": render_datetime(case.updated_at, zone),
             "allowed_transitions": self.get_allowed_transitions(case),
             "sla_state": case.sla_state,
-            "sla_due_at": render_datetime(case.sla_due_at),
-            "sla": self.get_sla(case),
+            "sla_due_at": render_datetime(case.sla_due_at, zone),
+            "sla": self.get_sla(case, zone),
             "sla_policy": self.get_sla_policy(case),
         }
 

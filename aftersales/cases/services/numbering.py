@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,8 +67,13 @@ def allocate_number_and_keys(
 def _draw_sql(
     number_sql: str, params: list[Any], counts: Sequence[tuple[type[Model], int]]
 ) -> tuple[str, list[Any]]:
+    return _draw_text(number_sql, tuple(counts)), params
+
+
+@functools.cache
+def _draw_text(number_sql: str, counts: tuple[tuple[type[Model], int], ...]) -> str:
     arrays = ", ".join(sequence_sql(model, count) for model, count in counts)
-    return f"SELECT {number_sql}, {arrays}", params  # noqa: S608 - our own SQL
+    return f"SELECT {number_sql}, {arrays}"  # noqa: S608 - our own SQL
 
 
 @dataclass

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -55,15 +56,19 @@ class SlaClockSerializer(serializers.ModelSerializer):
         # exactly what DRF's generic rendering of the declared fields answers (tested).
         if type(self) is not SlaClockSerializer:
             return super().to_representation(instance)
+        return self.represent(instance, timezone.get_current_timezone())
+
+    def represent(self, instance: SlaClock, zone: Any) -> dict[str, Any]:
+        """``to_representation`` with the current time zone at hand."""
         return {
             "target": instance.target,
-            "due_at": render_datetime(instance.due_at),
+            "due_at": render_datetime(instance.due_at, zone),
             "state": instance.state,
             "calendar": instance.calendar.code,
-            "met_at": render_datetime(instance.met_at),
-            "started_at": render_datetime(instance.started_at),
-            "breached_at": render_datetime(instance.breached_at),
-            "warned_at": render_datetime(instance.warned_at),
+            "met_at": render_datetime(instance.met_at, zone),
+            "started_at": render_datetime(instance.started_at, zone),
+            "breached_at": render_datetime(instance.breached_at, zone),
+            "warned_at": render_datetime(instance.warned_at, zone),
             "paused": instance.is_paused,
             "remaining_seconds": clock_remaining_seconds(instance),
             "duration_seconds": instance.duration_seconds,
