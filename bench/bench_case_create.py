@@ -1169,8 +1169,9 @@ def print_report(report: dict[str, Any]) -> None:
     out()
     q, st = report["queries_per_create"], report.get("statements_per_create") or {}
     out(
-        f"Database round trips per create (incl. BEGIN/COMMIT; not counting Django's "
-        f"per-request connection health check): aftersales {q['ours']} "
+        f"Database round trips per create (incl. BEGIN/COMMIT; not counting the per-request "
+        f"connection health check, which is a `SELECT 1` round trip for django-helpdesk and a "
+        f"look at the socket for aftersales): aftersales {q['ours']} "
         f"({st.get('ours')} statements), django-helpdesk {q['helpdesk']} "
         f"({st.get('helpdesk')} statements)."
     )
