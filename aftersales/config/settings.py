@@ -118,7 +118,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Downloads: allow-listed type, attachment, nosniff, a sandboxing CSP (aftersales.core).
     "aftersales.core.downloads.DownloadHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once (aftersales.core.csp).
+    "aftersales.core.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Administrators without a verified second factor go to the two-factor pages (when required).
     "aftersales.accounts.middleware.TwoFactorRequiredMiddleware",
