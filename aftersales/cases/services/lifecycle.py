@@ -45,6 +45,7 @@ from aftersales.catalog.models import Asset, Contract
 from aftersales.core import clock
 from aftersales.core.batch import batching_available, insert_together
 from aftersales.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
+from aftersales.core.instances import build
 from aftersales.customers.models import Contact, Customer, Site
 from aftersales.notifications.models import NotificationEvent
 from aftersales.notifications.services import events as notify
@@ -124,7 +125,8 @@ def case_create(
         if team is not None and assignee is None:
             assignee, auto_note = _auto_assign(team)
 
-        case = Case(
+        case = build(
+            Case,
             case_type=case_type,
             channel=channel,
             severity=severity,
@@ -142,7 +144,8 @@ def case_create(
         )
         sla.sla_plan(case=case, now=now, config=sla_config)
         timeline = [
-            CaseEvent(
+            build(
+                CaseEvent,
                 case=case,
                 kind=CaseEventKind.CREATED,
                 actor=by,
@@ -158,7 +161,8 @@ def case_create(
         ]
         if assignee is not None:
             timeline.append(
-                CaseEvent(
+                build(
+                    CaseEvent,
                     case=case,
                     kind=CaseEventKind.FIELD_CHANGED,
                     actor=by,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.core import clock
+from aftersales.core.instances import build
 from aftersales.notifications.choices import EventKind, EventStatus
 from aftersales.notifications.models import NotificationEvent
 
@@ -55,7 +56,8 @@ def event_build(
     the first row only, so a retried service or a second sweeper cannot notify twice.
     """
     at = at or clock.now()
-    event = NotificationEvent(
+    event = build(
+        NotificationEvent,
         kind=kind,
         case=case,
         actor=actor if getattr(actor, "pk", None) else None,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from aftersales.calendars.selectors import calendar_spec
 from aftersales.cases.choices import CaseSlaState
 from aftersales.core import clock as core_clock
+from aftersales.core.instances import build
 from aftersales.sla import clockmath
 from aftersales.sla.choices import (
     STARTS_ON_EVENT,
@@ -58,7 +59,9 @@ def _case_event(
 def _clock_event(
     clock: SlaClock, kind: str, *, at: datetime, by: Any = None, **fields: Any
 ) -> SlaClockEvent:
-    return SlaClockEvent(clock=clock, kind=kind, at=at, actor=by, due_at=clock.due_at, **fields)
+    return build(
+        SlaClockEvent, clock=clock, kind=kind, at=at, actor=by, due_at=clock.due_at, **fields
+    )
 
 
 def _pauses(case: Any) -> list[clockmath.Pause]:
@@ -218,7 +221,8 @@ def _plan_clocks(case: Any, decision: Decision, config: SlaConfig, now: datetime
     ):
         if kind in STARTS_ON_RESOLUTION or kind in STARTS_ON_EVENT:
             continue
-        clock = SlaClock(
+        clock = build(
+            SlaClock,
             case=case,
             target=kind,
             policy=decision.policy,
@@ -268,7 +272,8 @@ def sla_start_rows(
     # The answer to the request that creates the case shows the same explanation.
     case._sla_explained = (translation.get_language(), decision.policy.pk, decision.facts, note)
     timeline.append(
-        CaseEvent(
+        build(
+            CaseEvent,
             case=case,
             kind="sla",
             actor=by,
