@@ -345,7 +345,7 @@ _JSON_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
 
 def _fast_kind(field: Any) -> str | None:
     """Return how a value of ``field`` reaches JSON without Django's preparation, when that
-    gives the very value the preparation would (checked per value by ``_fast_value``), or None
+    gives the very value the preparation would (checked per value by ``_PLAIN``), or None
     for fields that always take the general way."""
     kind = type(field)
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -365,14 +365,6 @@ def _fast_kind(field: Any) -> str | None:
     if kind is models.JSONField and field.encoder is None:
         return "json"
     return None
-
-
-def _fast_value(kind: str | None, value: Any) -> Any:
-    """Return ``value`` as JSON when it is a plain value of its kind, else ``_MISSING``."""
-    if value is None:
-        return None
-    check = _PLAIN.get(kind)  # type: ignore[arg-type]
-    return check(value) if check is not None else _MISSING
 
 
 def _plain_text(value: Any) -> Any:  # choices' enum members too; not lazy translations
@@ -411,14 +403,15 @@ _PLAIN: dict[str, Callable[[Any], Any]] = {
 }
 
 
-_insert_plans: dict[type[Model], tuple[list[Any], list[tuple[str, str | None]], str]] = {}
+# Per model: each field with its column, attribute name and plain-value check (``_PLAIN``; None
+# for fields that always take the general way), and the statement's text.
+_InsertPlan = tuple[list[tuple[Any, str, str, Callable[[Any], Any] | None]], str]
+_insert_plans: dict[type[Model], _InsertPlan] = {}
 
 
-def _insert_plan(
-    model: type[Model], connection: Any
-) -> tuple[list[Any], list[tuple[str, str | None]], str]:
-    """Return the fields an insert of ``model`` writes, their attribute names and kinds
-    (``_fast_kind``), and the statement's text (cached)."""
+def _insert_plan(model: type[Model], connection: Any) -> _InsertPlan:
+    """Return the fields an insert of ``model`` writes, with their columns, attribute names and
+    plain-value checks, and the statement's text (cached)."""
     plan = _insert_plans.get(model)
     if plan is None:
         fields = [f for f in model._meta.concrete_fields if not f.generated]
@@ -431,8 +424,11 @@ def _insert_plan(
             f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 - model names
             f"FROM json_populate_recordset(NULL::{table}, %s)"
         )
-        kinds = [(f.attname, _fast_kind(f)) for f in fields]
-        plan = _insert_plans[model] = (fields, kinds, text)
+        checks = [_PLAIN.get(_fast_kind(f)) for f in fields]  # type: ignore[arg-type]
+        plan = _insert_plans[model] = (
+            [(f, f.column, f.attname, check) for f, check in zip(fields, checks, strict=True)],
+            text,
+        )
     return plan
 
 
@@ -473,30 +469,34 @@ def _insert_sql(
     The rows travel as one JSON array that PostgreSQL turns back into rows of the table's type
     (``json_populate_recordset``): one parameter instead of one per value, whose quoting was the
     largest single cost of a case creation in Python. Plain values (text, integers, keys,
-    aware datetimes, JSON documents: ``_fast_value``) go into the JSON as they are, which is
+    aware datetimes, JSON documents: ``_PLAIN``) go into the JSON as they are, which is
     what the field's preparation would give; the rest are prepared by their field. Values
     without a JSON form (none in the case tables) make it fall back to plain ``VALUES`` rows.
     """
     model = type(objs[0])
-    fields, kinds, text = _insert_plan(model, connection)
+    plan, text = _insert_plan(model, connection)
     payload: list[dict[str, Any]] = []
     try:
         for obj in objs:
             attrs = obj.__dict__
             row = {}
-            for field, (attname, kind) in zip(fields, kinds, strict=True):
-                value = _MISSING
-                if kind is not None and attname in attrs:
-                    value = _fast_value(kind, attrs[attname])
+            for field, column, attname, check in plan:
+                value = attrs.get(attname, _MISSING)
+                if check is None or value is _MISSING:
+                    value = _MISSING
+                elif value is not None:
+                    value = check(value)
                 if value is _MISSING:
                     value = _jsonable(_prepared(field, obj, connection))
-                row[field.column] = value
+                row[column] = value
             payload.append(row)
     except _NoJsonForm:
+        fields = [field for field, _, _, _ in plan]
         return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
     try:
         encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):  # NaN, or a JSON document that JSON cannot carry
+        fields = [field for field, _, _, _ in plan]
         return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     return text + conflict, [encoded]
