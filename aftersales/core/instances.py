@@ -71,8 +71,8 @@ def build(model: type[M], **values: Any) -> M:
     if (
         plan is None
         or router.routers
-        or pre_init.has_listeners(model)
-        or post_init.has_listeners(model)
+        or (pre_init.receivers and pre_init.has_listeners(model))
+        or (post_init.receivers and post_init.has_listeners(model))
     ):
         return model(**values)
     state = ModelState()
