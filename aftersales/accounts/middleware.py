@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from aftersales.accounts import twofactor
+from aftersales.core.middleware import session_user
 
 
 class TwoFactorRequiredMiddleware:
@@ -23,7 +24,7 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
+        user = session_user(request)
         if (
             user is not None
             and user.is_authenticated

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
+
+
+def session_user(request: HttpRequest) -> Any:
+    """Return ``request.user``, or None when it is certainly anonymous without looking.
+
+    The user that ``AuthenticationMiddleware`` sets comes from the session, and a request without
+    a session cookie has an empty session: its user is anonymous. Asking first spares such
+    requests (API calls with a token) loading an empty session and Django's user machinery in
+    every middleware that only acts for signed-in users. A user set any other way is returned.
+    """
+    user = request.__dict__.get("user")
+    if (
+        isinstance(user, SimpleLazyObject)
+        and user._wrapped is empty  # noqa: SLF001 - not evaluated yet
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    ):
+        return None
+    return getattr(request, "user", None)
 
 
 class RejectNulBytesMiddleware:
@@ -38,7 +59,7 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
+        user = session_user(request)
         if user is not None and user.is_authenticated:
             language = getattr(user, "language", "")
             if language:
