@@ -572,8 +572,9 @@ def insert_together(
     Every instance must already carry its primary key (``sequence_sql`` draws them), as nothing
     is read back; related fields are resolved as ``bulk_create`` resolves them and ``auto_now``
     fields are set. ``ignore_conflicts`` (per group) skips rows that violate a unique
-    constraint, as ``bulk_create(ignore_conflicts=True)`` does. The statements run as one
-    transaction (or inside the caller's). Elsewhere each group is a ``bulk_create``.
+    constraint, as ``bulk_create(ignore_conflicts=True)`` does. The groups go as one statement
+    (``_together``), which is one transaction (or part of the caller's). Elsewhere each group
+    is a ``bulk_create``.
     """
     flags = list(ignore_conflicts or [False] * len(groups))
     groups = [list(group) for group in groups]
@@ -601,11 +602,27 @@ def insert_together(
     if not statements:
         return
     with connection.cursor() as cursor:
-        execute_statements(cursor, statements)
+        execute_statements(cursor, [_together(statements)])
     for group in groups:
         for obj in group:
             obj._state.adding = False
             obj._state.db = using
+
+
+def _together(statements: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    """Return the inserts as one statement: all but the last as data-modifying ``WITH``
+    queries, the last as the main one.
+
+    The server then starts one executor for every table's rows instead of one per table (the
+    largest part of its per-statement work), and one statement is one transaction, as the
+    multi-statement query was. The inserts see the same snapshot and none reads another's
+    rows; foreign keys, deferred as Django creates them, are checked at commit as before.
+    """
+    if len(statements) == 1:
+        return statements[0]
+    *first, (last, _) = statements
+    text = "WITH " + ", ".join(f"g{i} AS ({sql})" for i, (sql, _) in enumerate(first))
+    return f"{text} {last}", [value for _, args in statements for value in args]
 
 
 _sequences: dict[tuple[str, str, str], str] = {}

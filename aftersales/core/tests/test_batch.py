@@ -124,6 +124,10 @@ def test_insert_together_writes_what_bulk_create_writes(customer):
         with CaptureQueriesContext(connection) as queries:
             insert_together([regions[:2], regions[2:]])
         assert len(queries.captured_queries) == 1
+        # One statement: the first group as a WITH query, the last as the main statement.
+        [statement] = prepared_statements_of(queries.captured_queries[0]["sql"])
+        assert statement.startswith('WITH g0 AS (INSERT INTO "customers_region"')
+        assert statement.count("INSERT INTO") == 2
     else:
         insert_together([regions[:2], regions[2:]])
     stored = {r.code: r for r in Region.objects.filter(code__in=["R0", "R1", "R2"])}
@@ -142,6 +146,18 @@ def test_insert_together_can_ignore_conflicts(customer):
     again = _new_regions(1, prefix="DUP")
     insert_together([again], ignore_conflicts=[True])
     assert Region.objects.filter(code="DUP0").count() == 1
+
+
+def test_conflicts_are_ignored_per_group_wherever_it_stands(customer):
+    """Merged into one statement, a group that ignores conflicts still does, first or last,
+    and the other groups are written."""
+    insert_together([_new_regions(1, prefix="DUPW")])
+    dup_first, fresh = _new_regions(1, prefix="DUPW"), _new_regions(1, prefix="NEWW")
+    insert_together([dup_first, fresh], ignore_conflicts=[True, False])
+    dup_last, fresh_again = _new_regions(1, prefix="DUPW"), _new_regions(1, prefix="NEWX")
+    insert_together([fresh_again, dup_last], ignore_conflicts=[False, True])
+    assert Region.objects.filter(code="DUPW0").count() == 1
+    assert Region.objects.filter(code__in=["NEWW0", "NEWX0"]).count() == 2
 
 
 def test_insert_together_needs_keys_and_one_model_per_group(customer):
@@ -164,6 +180,9 @@ def test_the_statements_of_insert_together_are_one_transaction(region):
     clash = Region(pk=region.pk, code="TX-CLASH", name="冲突")  # an existing primary key
     with pytest.raises(IntegrityError):
         insert_together([good, [clash]])
+    assert not Region.objects.filter(code__startswith="TX").exists()
+    with pytest.raises(IntegrityError):
+        insert_together([[clash], good])  # the failing group first
     assert not Region.objects.filter(code__startswith="TX").exists()
     # The connection is usable and in autocommit afterwards.
     insert_together([_new_regions(1, prefix="TY")])
@@ -269,9 +288,10 @@ def test_values_without_a_json_form_go_in_as_plain_values(customer):
     with CaptureQueriesContext(connection) as queries:
         insert_together([calendars, [region]])
     [sql] = [q["sql"] for q in queries.captured_queries]
-    statements = prepared_statements_of(sql)
-    assert "VALUES" in statements[0]
-    assert "json_populate_recordset" in statements[1]
+    [statement] = prepared_statements_of(sql)
+    calendars_part, regions_part = statement.split('INSERT INTO "customers_region"')
+    assert "VALUES" in calendars_part
+    assert "json_populate_recordset" in regions_part
     for calendar in calendars:
         stored = BusinessCalendar.objects.get(pk=calendar.pk)
         assert (stored.code, stored.name, stored.revision, stored.description) == (
@@ -300,14 +320,15 @@ def test_every_column_of_the_case_tables_goes_in_as_json(agent, customer, asset)
             severity="C-2",
             summary="端口掉线",
         )
-    statements = [
+    [statement] = [
         s
         for q in queries.captured_queries
         for s in prepared_statements_of(q["sql"])
-        if s.startswith("INSERT")
+        if s.startswith("WITH")
     ]
-    assert len(statements) == 5
-    assert all("json_populate_recordset" in s and " VALUES " not in s for s in statements)
+    assert statement.count("INSERT INTO") == 5
+    assert statement.count("json_populate_recordset") == 5
+    assert " VALUES " not in statement
 
 
 def _run(statements):
