@@ -14,23 +14,29 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-# Runs of what people search for: letters, digits, CJK ideographs (any script's word
-# characters); punctuation and spaces separate runs.
-_RUN = re.compile(r"\w+", re.UNICODE)
+# What people search for are runs of letters, digits, CJK ideographs (any script's word
+# characters); punctuation and spaces separate runs. Every pair of adjacent word characters,
+# overlapping ("abc" → "ab", "bc"), is a bigram: found for all runs at once by the regular
+# expression engine rather than pair by pair in Python.
+_PAIR = re.compile(r"(?=(\w\w))", re.UNICODE)
 
 
 def normalize(text: str) -> str:
     """Return ``text`` in the form both documents and queries are indexed in."""
-    return unicodedata.normalize("NFKC", text or "").casefold()
+    text = text or ""
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check; most text already is
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
 
 
 def bigrams(text: str) -> set[str]:
-    """Return the character bigrams of ``text`` (``"SR-12"`` → ``{"sr", "12"}``)."""
-    grams: set[str] = set()
-    for run in _RUN.findall(normalize(text)):
-        run = run.replace("_", "")
-        grams.update(map(str.__add__, run, run[1:]))
-    return grams
+    """Return the character bigrams of ``text`` (``"SR-12"`` → ``{"sr", "12"}``).
+
+    Underscores are word characters that are not indexed: they are dropped from their run
+    (``"a_b"`` gives ``"ab"``), which removing them from the text does, as runs stay apart at
+    the non-word characters between them.
+    """
+    return set(_PAIR.findall(normalize(text).replace("_", "")))
 
 
 def document(parts: Iterable[str | None], *, limit: int = 4000) -> str:
@@ -41,7 +47,7 @@ def document(parts: Iterable[str | None], *, limit: int = 4000) -> str:
     grams: set[str] = set()
     for part in parts:
         if part:
-            grams |= bigrams(part[:limit])
+            grams.update(_PAIR.findall(normalize(part[:limit]).replace("_", "")))
     return " ".join(sorted(grams))
 
 

@@ -36,3 +36,38 @@ def test_a_text_containing_the_query_has_all_its_bigrams(query, before, after):
     # the index may only narrow, never lose a match
     text = before + query + after
     assert set(query_grams(query)) <= bigrams(text)
+
+
+def _reference_bigrams(text):
+    """The definition, pair by pair: runs of word characters of the NFKC-normalised,
+    case-folded text, underscores dropped from each run, every adjacent pair of each run."""
+    import re
+    import unicodedata
+
+    grams = set()
+    for run in re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()):
+        run = run.replace("_", "")
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab_ -.1２Ａ中文字。，：①㎏ﬁßẞİ\u0301\u00ad\u3000Éé") + ["\U0001f600"]
+        ),
+        max_size=40,
+    )
+    | st.text(max_size=40)
+)
+def test_bigrams_follow_the_definition(text):
+    assert bigrams(text) == _reference_bigrams(text)
+    assert document([text, text[:3]]) == " ".join(
+        sorted(_reference_bigrams(text) | _reference_bigrams(text[:3]))
+    )
+
+
+def test_underscores_join_their_run_and_texts_already_normal_stay_as_they_are():
+    assert bigrams("a_b c__d_") == {"ab", "cd"}
+    assert bigrams("核心_交换") == {"核心", "心交", "交换"}
+    assert bigrams("Ｓ９７００，端口") == {"s9", "97", "70", "00", "端口"}
