@@ -39,6 +39,8 @@ def active_segments(
 
 def consumed(spec: CalendarSpec, start: datetime, pauses: Sequence[Pause], until: datetime) -> int:
     """Return the working seconds the clock has used between ``start`` and ``until``."""
+    if not pauses:  # what the segments below come to for a clock that never paused
+        return working_time_between(spec, start, until)
     total = 0
     for seg_start, seg_end in active_segments(start, pauses, until):
         if seg_start >= until:
@@ -56,6 +58,8 @@ def instant_when(
     An open pause is taken to end at ``now`` (the due time "if work resumed now"), so the answer
     moves out while a pause lasts.
     """
+    if not pauses:  # what the segments below come to for a clock that never paused
+        return add_working_time(spec, start, amount)
     closed = [(s, e if e is not None else max(now, s)) for s, e in pauses]
     remaining = amount
     segments = active_segments(start, closed, now)
