@@ -445,6 +445,11 @@ def _jsonable(value: Any) -> Any:
     raise _NoJsonForm(type(value).__name__)
 
 
+# What ``json.dumps(rows, ensure_ascii=False, separators=(",", ":"), allow_nan=False)`` uses,
+# made once.
+_ROWS_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 class _NoJsonForm(Exception):
     """A prepared value that JSON cannot carry (e.g. a UUID)."""
 
@@ -494,7 +499,7 @@ def _insert_sql(
         fields = [field for field, _, _, _ in plan]
         return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
     try:
-        encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        encoded = _ROWS_ENCODER.encode(payload)
     except (TypeError, ValueError):  # NaN, or a JSON document that JSON cannot carry
         fields = [field for field, _, _, _ in plan]
         return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)

@@ -237,7 +237,8 @@ def fast_create(request: HttpRequest) -> HttpResponse | None:
         )
     except (ValidationFailed, NotAllowed):
         return None  # nothing was written: the general path answers with the reasons
-    data = CaseSerializer(case, context={"request": request}).data
+    # What the serializer's ``data`` holds, without wrapping it in a ReturnDict first.
+    data = CaseSerializer(context={"request": request}).to_representation(case)
     response = HttpResponse(_renderer.render(data), status=201, content_type="application/json")
     response["Location"] = f"{request.path.rstrip('/')}/{case.number}/"
     response["ETag"] = f'"{case.version}"'
