@@ -53,24 +53,35 @@ class RejectNulBytesMiddleware:
 
 
 class UserPreferencesMiddleware:
-    """Activate the signed-in user's language and time zone, when they chose them."""
+    """Activate the signed-in user's language and time zone, when they chose them.
+
+    Every request starts in a time zone of its own: the user's, else the default one. The
+    active zone belongs to the thread, so a zone left active by one user's request would
+    otherwise still be active for the next request the thread serves (an anonymous visitor,
+    an API token), and its times would be shown in that user's zone.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = session_user(request)
+        zone = None
         if user is not None and user.is_authenticated:
             language = getattr(user, "language", "")
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
-            tz = getattr(user, "timezone", "")
-            if tz:
-                try:
-                    timezone.activate(zoneinfo.ZoneInfo(tz))
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-                    timezone.deactivate()
-            else:
-                timezone.deactivate()
+            zone = _zone(getattr(user, "timezone", ""))
+        timezone.activate(zone or timezone.get_default_timezone())
         return self.get_response(request)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """Return the zone called ``name``, or None for no or an unknown name."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None

@@ -70,6 +70,28 @@ def test_a_signed_in_session_gets_its_preferences() -> None:
     timezone.deactivate()
 
 
+def test_a_time_zone_does_not_carry_over_to_the_next_request() -> None:
+    """The active zone belongs to the thread: the next request (here a token call, which has
+    no session) must not be served in the previous user's zone."""
+    user = user_create(
+        by=None, username="berlin_agent", role="agent", password="tundra-Lantern-5931"
+    )
+    user.timezone = "Europe/Berlin"
+    user.save(update_fields=["timezone"])
+    client = Client()
+    client.force_login(user)
+    signed_in = RequestFactory().get("/")
+    signed_in.COOKIES[settings.SESSION_COOKIE_NAME] = client.cookies[
+        settings.SESSION_COOKIE_NAME
+    ].value
+    try:
+        assert _seen(signed_in)["zone"] == "Europe/Berlin"
+        token_call = RequestFactory().post("/api/v1/cases/", HTTP_AUTHORIZATION="Token abc")
+        assert _seen(token_call)["zone"] == settings.TIME_ZONE == "Asia/Shanghai"
+    finally:
+        timezone.deactivate()
+
+
 def test_a_user_set_otherwise_is_returned_as_is() -> None:
     request = RequestFactory().get("/")
     assert session_user(request) is None  # no user at all
