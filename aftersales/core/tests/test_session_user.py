@@ -52,38 +52,35 @@ def test_a_request_without_a_session_cookie_does_not_load_its_user() -> None:
     assert request.user.is_anonymous  # still answers when asked
 
 
-def test_a_signed_in_session_gets_its_preferences() -> None:
-    user = user_create(by=None, username="pref_agent", role="agent", password="tundra-Lantern-5931")
-    user.language = "en"
-    user.timezone = "Europe/Berlin"
-    user.save(update_fields=["language", "timezone"])
+def _signed_in_request(username: str, **preferences: str) -> HttpRequest:
+    """Return a request carrying the session cookie of a new agent with ``preferences``."""
+    user = user_create(by=None, username=username, role="agent", password="tundra-Lantern-5931")
+    for name, value in preferences.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(preferences))
     client = Client()
     client.force_login(user)
     request = RequestFactory().get("/")
-    request.COOKIES[settings.SESSION_COOKIE_NAME] = client.cookies[
-        settings.SESSION_COOKIE_NAME
-    ].value
-    seen = _seen(request)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    request.COOKIES[settings.SESSION_COOKIE_NAME] = cookie
+    return request
+
+
+def test_a_signed_in_session_gets_its_preferences() -> None:
+    request = _signed_in_request("pref_agent", language="en", timezone="Europe/Berlin")
+    try:
+        seen = _seen(request)
+    finally:
+        timezone.deactivate()
     assert seen["loaded"] is True
     assert seen["language"] == "en"
     assert seen["zone"] == "Europe/Berlin"
-    timezone.deactivate()
 
 
 def test_a_time_zone_does_not_carry_over_to_the_next_request() -> None:
     """The active zone belongs to the thread: the next request (here a token call, which has
     no session) must not be served in the previous user's zone."""
-    user = user_create(
-        by=None, username="berlin_agent", role="agent", password="tundra-Lantern-5931"
-    )
-    user.timezone = "Europe/Berlin"
-    user.save(update_fields=["timezone"])
-    client = Client()
-    client.force_login(user)
-    signed_in = RequestFactory().get("/")
-    signed_in.COOKIES[settings.SESSION_COOKIE_NAME] = client.cookies[
-        settings.SESSION_COOKIE_NAME
-    ].value
+    signed_in = _signed_in_request("berlin_agent", timezone="Europe/Berlin")
     try:
         assert _seen(signed_in)["zone"] == "Europe/Berlin"
         token_call = RequestFactory().post("/api/v1/cases/", HTTP_AUTHORIZATION="Token abc")
