@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime
 import re
 import struct
+import threading
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,50 @@ def _serialized_rollback_under_playwright(
     request.getfixturevalue("playwright")
     for alias, data in contents.items():
         connections[alias]._test_serialized_contents = data
+
+
+class _InFlight:
+    """Requests the live server is handling (it runs in threads of this process)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs: Any) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs: Any) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+_in_flight = _InFlight()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _count_live_requests() -> Iterator[None]:
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(_in_flight.started, weak=False)
+    request_finished.connect(_in_flight.finished, weak=False)
+    yield
+    request_started.disconnect(_in_flight.started)
+    request_finished.disconnect(_in_flight.finished)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(transactional_db: None) -> Iterator[None]:
+    """Let the live server finish what it is serving before the database is flushed.
+
+    The browser contexts close before this teardown, but a request they sent just before (an
+    htmx poll) may still be running in the server's thread; the flush's ``TRUNCATE`` of every
+    table and that request's queries can then deadlock, and PostgreSQL may end the flush.
+    """
+    yield
+    deadline = time.monotonic() + 10
+    while _in_flight.count > 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)
