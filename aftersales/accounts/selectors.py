@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 
 from aftersales.accounts.models import User
@@ -33,3 +35,12 @@ def user_list(*, user: Any) -> QuerySet[User]:
     if user is not None and user.is_authenticated:
         return qs.filter(pk=user.pk)
     return qs.none()
+
+
+def user_zone(user: Any) -> zoneinfo.ZoneInfo:
+    """Return the time zone ``user`` reads times in (their own, else the server's)."""
+    name = getattr(user, "timezone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)

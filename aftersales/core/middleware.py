@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -68,20 +67,12 @@ class UserPreferencesMiddleware:
         user = session_user(request)
         zone = None
         if user is not None and user.is_authenticated:
+            from aftersales.accounts.selectors import user_zone  # accounts builds on core
+
             language = getattr(user, "language", "")
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
-            zone = _zone(getattr(user, "timezone", ""))
+            zone = user_zone(user)
         timezone.activate(zone or timezone.get_default_timezone())
         return self.get_response(request)
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo | None:
-    """Return the zone called ``name``, or None for no or an unknown name."""
-    if not name:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return None

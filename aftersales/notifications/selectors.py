@@ -49,15 +49,6 @@ def events_for_user(user: Any) -> tuple[str, ...]:
     return tuple(e for e in STAFF_EVENTS if e != EventKind.LOW_STOCK)
 
 
-def user_zone(user: Any) -> zoneinfo.ZoneInfo:
-    """Return the time zone ``user`` reads times in (their own, else the server's)."""
-    name = getattr(user, "timezone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def user_language(user: Any) -> str:
     """Return the language messages to ``user`` are written in."""
     return getattr(user, "language", "") or settings.LANGUAGE_CODE

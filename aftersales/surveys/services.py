@@ -105,7 +105,8 @@ class _Reader:
 def _reader(survey: Survey) -> _Reader:
     from aftersales.accounts.choices import UserRole
     from aftersales.accounts.models import User
-    from aftersales.notifications.selectors import preference_book, user_language, user_zone
+    from aftersales.accounts.selectors import user_zone
+    from aftersales.notifications.selectors import preference_book, user_language
 
     contact = survey.contact
     account = None

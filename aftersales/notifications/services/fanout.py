@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import UserRole
 from aftersales.accounts.models import User
+from aftersales.accounts.selectors import user_zone
 from aftersales.core import clock
 from aftersales.notifications.choices import (
     CUSTOMER_EVENTS,
@@ -44,7 +45,6 @@ from aftersales.notifications.selectors import (
     preference_book,
     quiet_until,
     user_language,
-    user_zone,
 )
 from aftersales.notifications.services.notices import notifications_build, notifications_save
 from aftersales.notifications.services.rendering import (
