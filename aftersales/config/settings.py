@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aftersales.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, without the URL-prefix look-ups of i18n_patterns, which we do not use.
+    "aftersales.core.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
