@@ -262,14 +262,77 @@ def child_inprocess(args: argparse.Namespace) -> None:
     )
 
 
+class _Closed(Exception):
+    """The server closed the connection before the whole response arrived."""
+
+
+def _read_response(sock: socket.socket, buffer: bytearray) -> tuple[str, bool]:
+    """Read one HTTP/1.1 response from sock; return its status code and whether the server
+    closes the connection after it. Bytes past the response stay in ``buffer``."""
+    while (head_end := buffer.find(b"\r\n\r\n")) < 0:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise _Closed
+        buffer += chunk
+    head = bytes(buffer[:head_end]).decode("latin-1").split("\r\n")
+    del buffer[: head_end + 4]
+    status = head[0].split(" ", 2)[1]
+    headers = {}
+    for line in head[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    closes = headers.get("connection", "").lower() == "close" or head[0].startswith("HTTP/1.0")
+    if "content-length" in headers:
+        length = int(headers["content-length"])
+        while len(buffer) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise _Closed
+            buffer += chunk
+        del buffer[:length]
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            while (line_end := buffer.find(b"\r\n")) < 0:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise _Closed
+                buffer += chunk
+            size = int(bytes(buffer[:line_end]).split(b";")[0], 16)
+            while len(buffer) < line_end + 2 + size + 2:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise _Closed
+                buffer += chunk
+            del buffer[: line_end + 2 + size + 2]
+            if size == 0:
+                break
+    else:  # the body runs to the end of the connection
+        while sock.recv(65536):
+            pass
+        buffer.clear()
+        closes = True
+    return status, closes
+
+
 def child_loadgen(args: argparse.Namespace) -> None:
-    """Run `threads` persistent-connection clients; count responses completed in the window."""
+    """Run `threads` persistent-connection clients; count responses completed in the window.
+
+    The clients speak HTTP/1.1 over plain sockets with the request's bytes built once: a load
+    generator shares the machine with what it measures, and http.client cost ~0.3-0.45 ms of CPU
+    per request here (~8 % of a create), a raw socket a fraction of that. Both apps get the same.
+    """
     body = Path(args.body_file).read_bytes()
-    headers = {
-        "Content-Type": "application/json",
-        "Authorization": f"Token {args.token}",
-        "Connection": "keep-alive",
-    }
+    head = [
+        f"{args.method} {args.path} HTTP/1.1",
+        f"Host: {args.host}:{args.port}",
+        f"Authorization: Token {args.token}",
+        "Connection: keep-alive",
+    ]
+    if args.method != "GET":
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+    if args.method != "GET":
+        request += body
     window_start = args.start_at + args.warmup
     window_end = window_start + args.seconds
     lock = threading.Lock()
@@ -278,7 +341,8 @@ def child_loadgen(args: argparse.Namespace) -> None:
     reconnects = [0]
 
     def client() -> None:
-        conn: http.client.HTTPConnection | None = None
+        sock: socket.socket | None = None
+        buffer = bytearray()
         local_status: Counter[str] = Counter()
         local_lat: list[float] = []
         local_reconnects = 0
@@ -286,30 +350,28 @@ def child_loadgen(args: argparse.Namespace) -> None:
             begin = time.time()
             if begin >= window_end:
                 break
-            if conn is None:
-                conn = http.client.HTTPConnection(args.host, args.port, timeout=60)
-                local_reconnects += 1
             try:
-                if args.method == "GET":
-                    conn.request("GET", args.path, headers=headers)
-                else:
-                    conn.request("POST", args.path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = str(response.status)
-                if response.will_close:  # gunicorn's sync workers close after each response
-                    conn.close()
-                    conn = None
-            except (OSError, http.client.HTTPException) as exc:
+                if sock is None:
+                    sock = socket.create_connection((args.host, args.port), timeout=60)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    buffer.clear()
+                    local_reconnects += 1
+                sock.sendall(request)
+                status, closes = _read_response(sock, buffer)
+                if closes:  # gunicorn's sync workers close after each response
+                    sock.close()
+                    sock = None
+            except (OSError, _Closed, ValueError, IndexError) as exc:
                 status = f"error:{type(exc).__name__}"
-                conn.close()
-                conn = None
+                if sock is not None:
+                    sock.close()
+                sock = None
             done = time.time()
             if window_start <= done <= window_end:
                 local_status[status] += 1
                 local_lat.append((done - begin) * 1000)
-        if conn is not None:
-            conn.close()
+        if sock is not None:
+            sock.close()
         with lock:
             statuses.update(local_status)
             latencies.extend(local_lat)
@@ -1186,8 +1248,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"gunicorn {ours_v['gunicorn']}, psycopg {ours_v['psycopg']}; "
         f"django-helpdesk {hd_v['django-helpdesk']}: Django {hd_v['Django']}, "
         f"DRF {hd_v['djangorestframework']}, gunicorn {hd_v['gunicorn']}; "
-        f"load generator: {m['load_generator_processes']} processes of http.client keep-alive "
-        f"clients on the same machine; run took {report['duration_s']} s."
+        f"load generator: {m['load_generator_processes']} processes of raw-socket HTTP/1.1 "
+        f"keep-alive clients on the same machine; run took {report['duration_s']} s."
     )
     out()
     out(
