@@ -104,7 +104,8 @@ MIDDLEWARE = [
     "aftersales.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "aftersales.core.middleware.RejectNulBytesMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session and message middleware; their stores are built on first use (core.lazy).
+    "aftersales.core.lazy.SessionMiddleware",
     # Django's, without the URL-prefix look-ups of i18n_patterns, which we do not use.
     "aftersales.core.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,7 +116,7 @@ MIDDLEWARE = [
     # Remembers who acts and from where for the audit trail (aftersales.audit).
     "aftersales.audit.context.AuditContextMiddleware",
     "aftersales.core.middleware.UserPreferencesMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "aftersales.core.lazy.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Downloads: allow-listed type, attachment, nosniff, a sandboxing CSP (aftersales.core).
     "aftersales.core.downloads.DownloadHeadersMiddleware",
