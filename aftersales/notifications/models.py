@@ -108,7 +108,10 @@ class NotificationEvent(models.Model):
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    # Unique by a constraint rather than ``unique=True``: on PostgreSQL a unique text field also
+    # gets a second, ``varchar_pattern_ops`` index for LIKE queries, which nothing runs on this
+    # key; every event (one per case created) paid its entry.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=EventStatus.choices, default=EventStatus.PENDING
     )
@@ -118,6 +121,9 @@ class NotificationEvent(models.Model):
         verbose_name = _("notification event")
         verbose_name_plural = _("notification events")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notif_event_unique_dedupe_key")
+        ]
         indexes = [
             models.Index(
                 fields=["created_at"],

@@ -161,3 +161,18 @@ def test_with_a_broker_an_event_wakes_a_worker_when_the_transaction_commits(
         make_case()  # the broker is down: the request still succeeds
     assert _enqueue_delivery in callbacks
     assert NotificationEvent.objects.filter(status="pending").count() == 2
+
+
+def test_the_dedupe_key_has_one_unique_index_and_no_pattern_index():
+    """One index entry per event: the unique one (PostgreSQL gives a ``unique=True`` text field a
+    second, ``varchar_pattern_ops`` index for LIKE, which nothing runs on this key)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, NotificationEvent._meta.db_table
+        )
+    on_key = [c for c in constraints.values() if "dedupe_key" in c["columns"]]
+    assert len(on_key) == 1
+    assert on_key[0]["unique"]
+    assert on_key[0]["columns"] == ["dedupe_key"]
