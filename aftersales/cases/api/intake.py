@@ -33,7 +33,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from rest_framework.authtoken.models import Token
-from rest_framework.renderers import JSONRenderer
 
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Capability, has_capability
@@ -47,6 +46,7 @@ from aftersales.core import clock
 from aftersales.core.authentication import activate_user_language
 from aftersales.core.batch import PreparedBatch, batching_available
 from aftersales.core.errors import NotAllowed, ValidationFailed
+from aftersales.core.renderers import JSONRenderer
 from aftersales.customers.models import Customer
 from aftersales.sla.config_cache import sla_config_from, stamp_query
 
