@@ -20,6 +20,17 @@ from collections.abc import Iterable
 # expression engine rather than pair by pair in Python.
 _PAIR = re.compile(r"(?=(\w\w))", re.UNICODE)
 
+# Full-width punctuation (，：；！？（）…, the ideographic space: how Chinese text is written)
+# separates runs before NFKC and after it (which maps it to ASCII or CJK punctuation), but it
+# makes almost every Chinese text fail the quick "already normal" check, and NFKC of the whole
+# text was then most of the work of a case's search document. Turned into spaces first, the
+# bigrams are the same (``core/tests/test_search.py`` checks each of these characters between
+# all kinds of neighbours against the definition) and the check usually passes. The full-width
+# low line is left alone: NFKC makes it an underscore, a word character.
+_FULLWIDTH_SEPARATORS = re.compile(
+    "[\u2026\u3000\uff01-\uff0f\uff1a-\uff20\uff3b-\uff3e\uff40\uff5b-\uff65]"
+)
+
 
 def normalize(text: str) -> str:
     """Return ``text`` in the form both documents and queries are indexed in."""
@@ -29,6 +40,11 @@ def normalize(text: str) -> str:
     return text.casefold()
 
 
+def _indexable(text: str) -> str:
+    """Return ``text`` normalised for its bigrams (full-width separators as spaces)."""
+    return normalize(_FULLWIDTH_SEPARATORS.sub(" ", text)).replace("_", "")
+
+
 def bigrams(text: str) -> set[str]:
     """Return the character bigrams of ``text`` (``"SR-12"`` → ``{"sr", "12"}``).
 
@@ -36,7 +52,7 @@ def bigrams(text: str) -> set[str]:
     (``"a_b"`` gives ``"ab"``), which removing them from the text does, as runs stay apart at
     the non-word characters between them.
     """
-    return set(_PAIR.findall(normalize(text).replace("_", "")))
+    return set(_PAIR.findall(_indexable(text)))
 
 
 def document(parts: Iterable[str | None], *, limit: int = 4000) -> str:
@@ -47,7 +63,7 @@ def document(parts: Iterable[str | None], *, limit: int = 4000) -> str:
     grams: set[str] = set()
     for part in parts:
         if part:
-            grams.update(_PAIR.findall(normalize(part[:limit]).replace("_", "")))
+            grams.update(_PAIR.findall(_indexable(part[:limit])))
     return " ".join(sorted(grams))
 
 

@@ -54,7 +54,7 @@ def _reference_bigrams(text):
 @given(
     st.text(
         alphabet=st.sampled_from(
-            list("ab_ -.1２Ａ中文字。，：①㎏ﬁßẞİ\u0301\u00ad\u3000Éé") + ["\U0001f600"]
+            list("ab_ -.1２Ａ中文字。，：；！？（）＿…①㎏ﬁßẞİ\u0301\u00ad\u3000Éé") + ["\U0001f600"]
         ),
         max_size=40,
     )
@@ -71,3 +71,25 @@ def test_underscores_join_their_run_and_texts_already_normal_stay_as_they_are():
     assert bigrams("a_b c__d_") == {"ab", "cd"}
     assert bigrams("核心_交换") == {"核心", "心交", "交换"}
     assert bigrams("Ｓ９７００，端口") == {"s9", "97", "70", "00", "端口"}
+
+
+def test_full_width_separators_between_any_neighbours_follow_the_definition():
+    """The separators turned into spaces before NFKC (``_FULLWIDTH_SEPARATORS``) give the
+    bigrams the definition gives, whatever stands next to them (letters, digits, underscores,
+    combining and voicing marks, Hangul jamo, compatibility characters, each other)."""
+    import re
+    import unicodedata
+
+    from aftersales.core.search import _FULLWIDTH_SEPARATORS
+
+    separators = [chr(c) for c in range(0x2000, 0xFFFF) if _FULLWIDTH_SEPARATORS.match(chr(c))]
+    assert "，" in separators
+    assert "＿" not in separators
+    for separator in separators:
+        assert not re.search(r"\w", unicodedata.normalize("NFKC", separator))
+    neighbours = [*"aZ1_ 中\u0301\u0308\u3099\u309a\u1161\u11a8가ｶﾞﾟ①㎏ＡＳ９＿", *separators]
+    for separator in separators:
+        for before in neighbours:
+            for after in neighbours:
+                text = before + separator + after
+                assert bigrams(text) == _reference_bigrams(text), text
