@@ -266,46 +266,53 @@ class _Closed(Exception):
     """The server closed the connection before the whole response arrived."""
 
 
-def _read_response(sock: socket.socket, buffer: bytearray) -> tuple[str, bool]:
-    """Read one HTTP/1.1 response from sock; return its status code and whether the server
-    closes the connection after it. Bytes past the response stay in ``buffer``."""
-    while (head_end := buffer.find(b"\r\n\r\n")) < 0:
+def _fill(sock: socket.socket, buffer: bytearray, *, until: bytes = b"", size: int = 0) -> int:
+    """Receive into ``buffer`` until it holds ``until`` (return its position) or ``size`` bytes."""
+    while True:
+        if until:
+            found = buffer.find(until)
+            if found >= 0:
+                return found
+        elif len(buffer) >= size:
+            return size
         chunk = sock.recv(65536)
         if not chunk:
             raise _Closed
         buffer += chunk
+
+
+def _read_response(sock: socket.socket, buffer: bytearray) -> tuple[str, bool]:
+    """Read one HTTP/1.1 response from sock; return its status code and whether the server
+    closes the connection after it. Bytes past the response stay in ``buffer``."""
+    head_end = _fill(sock, buffer, until=b"\r\n\r\n")
     head = bytes(buffer[:head_end]).decode("latin-1").split("\r\n")
     del buffer[: head_end + 4]
     status = head[0].split(" ", 2)[1]
-    headers = {}
+    headers: dict[str, str] = {}
     for line in head[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    closes = headers.get("connection", "").lower() == "close" or head[0].startswith("HTTP/1.0")
-    if "content-length" in headers:
-        length = int(headers["content-length"])
-        while len(buffer) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise _Closed
-            buffer += chunk
-        del buffer[:length]
-    elif headers.get("transfer-encoding", "").lower() == "chunked":
+    tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
+    closes = "close" in tokens or head[0].startswith("HTTP/1.0")
+    codings = [t.strip().lower() for t in headers.get("transfer-encoding", "").split(",")]
+    if status in ("204", "304") or status.startswith("1"):
+        pass  # no body
+    elif codings[-1] == "chunked":  # before Content-Length, as HTTP/1.1 says
         while True:
-            while (line_end := buffer.find(b"\r\n")) < 0:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise _Closed
-                buffer += chunk
+            line_end = _fill(sock, buffer, until=b"\r\n")
             size = int(bytes(buffer[:line_end]).split(b";")[0], 16)
-            while len(buffer) < line_end + 2 + size + 2:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise _Closed
-                buffer += chunk
-            del buffer[: line_end + 2 + size + 2]
+            del buffer[: line_end + 2]
             if size == 0:
+                while (line_end := _fill(sock, buffer, until=b"\r\n")) > 0:  # trailers
+                    del buffer[: line_end + 2]
+                del buffer[:2]
                 break
+            _fill(sock, buffer, size=size + 2)
+            del buffer[: size + 2]
+    elif "content-length" in headers:
+        length = int(headers["content-length"])
+        _fill(sock, buffer, size=length)
+        del buffer[:length]
     else:  # the body runs to the end of the connection
         while sock.recv(65536):
             pass

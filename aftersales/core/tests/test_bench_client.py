@@ -94,3 +94,20 @@ def test_a_connection_closed_early_is_an_error(bench: Any) -> None:
     with pytest.raises(bench._Closed):
         bench._read_response(client, bytearray())
     client.close()
+
+
+def test_no_body_statuses_trailers_and_connection_tokens(bench: Any) -> None:
+    answer = (
+        b"HTTP/1.1 204 No Content\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 99\r\n\r\n"
+        b"3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
+        b"HTTP/1.1 201 Created\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n"
+    )
+    client, server = _serve(answer[:30], answer[30:90], answer[90:])
+    buffer = bytearray()
+    assert bench._read_response(client, buffer) == ("204", False)
+    assert bench._read_response(client, buffer) == ("200", False)
+    assert bench._read_response(client, buffer) == ("201", True)
+    assert buffer == b""
+    client.close()
+    server.close()
