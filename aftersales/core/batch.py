@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
@@ -380,9 +382,16 @@ def _plain_bool(value: Any) -> Any:
 
 
 def _plain_datetime(value: Any) -> Any:
-    return (
-        value.isoformat() if type(value) is dt.datetime and value.tzinfo is not None else _MISSING
-    )
+    """An aware datetime as it is (orjson writes it, RFC 3339 with the offset), or as ISO text
+    when its offset has seconds (historical local mean time), which orjson rounds to minutes."""
+    if type(value) is not dt.datetime or value.tzinfo is None:
+        return _MISSING
+    if value.tzinfo is dt.UTC:
+        return value
+    offset = value.utcoffset()
+    if offset is None or offset.seconds % 60 or offset.microseconds:
+        return value.isoformat()
+    return value
 
 
 def _plain_date(value: Any) -> Any:
@@ -390,7 +399,7 @@ def _plain_date(value: Any) -> Any:
 
 
 def _plain_json(value: Any) -> Any:
-    return value if type(value) in _JSON_TYPES else _MISSING
+    return _json_document(value) if type(value) in _JSON_TYPES else _MISSING
 
 
 _PLAIN: dict[str, Callable[[Any], Any]] = {
@@ -435,19 +444,29 @@ def _insert_plan(model: type[Model], connection: Any) -> _InsertPlan:
 def _jsonable(value: Any) -> Any:
     """Return ``value`` (prepared for the database) as JSON ``json_populate_recordset`` casts
     back to the column's type, or raise TypeError."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _NoJsonForm("float")  # NaN and infinities have no JSON form
     if value is None or isinstance(value, (str, int, float)):  # choices' enum members too
         return value
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     obj = getattr(value, "obj", _MISSING)  # psycopg's Jsonb/Json wrapper of a JSONField value
     if obj is not _MISSING and type(value).__name__ in ("Jsonb", "Json"):
-        return obj
+        return _json_document(obj)
     raise _NoJsonForm(type(value).__name__)
 
 
-# What ``json.dumps(rows, ensure_ascii=False, separators=(",", ":"), allow_nan=False)`` uses,
-# made once.
-_ROWS_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# A JSON column's document is written by the standard library, refusing NaN and infinities as
+# the rows' encoder always did (orjson would write them as null), and goes into the rows as it
+# is written (``orjson.Fragment``).
+_DOCUMENT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _json_document(value: Any) -> Any:
+    try:
+        return orjson.Fragment(_DOCUMENT_ENCODER.encode(value))
+    except (TypeError, ValueError) as exc:  # NaN, or what JSON cannot carry
+        raise _NoJsonForm(type(value).__name__) from exc
 
 
 class _NoJsonForm(Exception):
@@ -499,8 +518,10 @@ def _insert_sql(
         fields = [field for field, _, _, _ in plan]
         return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
     try:
-        encoded = _ROWS_ENCODER.encode(payload)
-    except (TypeError, ValueError):  # NaN, or a JSON document that JSON cannot carry
+        # orjson: ~5x faster than the standard library for rows of text, numbers and aware
+        # datetimes; the values it writes differently (NaN, infinities) never reach it.
+        encoded = orjson.dumps(payload).decode()
+    except (TypeError, ValueError):  # what orjson cannot write (an integer beyond 64 bits)
         fields = [field for field, _, _, _ in plan]
         return _values_sql(objs, fields, ignore_conflicts=ignore_conflicts, connection=connection)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from django.db import DataError, IntegrityError, ProgrammingError, connection, transaction
@@ -395,3 +396,74 @@ def test_statements_a_pooler_deallocated_are_prepared_again(region):
     with pytest.raises(ProgrammingError), transaction.atomic():
         _run([statement])
     assert _run([statement]) == [(region.code,)]
+
+
+@pytest.mark.django_db
+def test_floats_without_a_json_form_go_in_as_plain_values():
+    """NaN and infinities: orjson would write them as null; the group goes as VALUES rows and
+    stores what bulk_create stores."""
+    from aftersales.kpi.models import RollupState
+
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sequence_sql(RollupState, 2)}")
+        keys = cursor.fetchone()[0]
+    states = [
+        RollupState(pk=keys[0], zone="Asia/Shanghai", last_run_seconds=float("nan")),
+        RollupState(pk=keys[1], zone="UTC", last_run_seconds=float("inf")),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_together([states])
+    [statement] = prepared_statements_of(queries.captured_queries[0]["sql"])
+    assert "VALUES" in statement
+    nan, inf = (RollupState.objects.get(pk=k).last_run_seconds for k in keys)
+    assert math.isnan(nan)
+    assert inf == float("inf")
+
+
+@pytest.mark.django_db
+def test_a_json_document_with_nan_fails_as_bulk_create_fails():
+    from django.db import DataError, transaction
+
+    from aftersales.kpi.models import RollupState
+
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sequence_sql(RollupState, 1)}")
+        keys = cursor.fetchone()[0]
+    with pytest.raises(DataError), transaction.atomic():
+        RollupState.objects.bulk_create([RollupState(zone="UTC", marks={"x": float("nan")})])
+    with pytest.raises(DataError), transaction.atomic():
+        insert_together([[RollupState(pk=keys[0], zone="UTC", marks={"x": float("nan")})]])
+    assert not RollupState.objects.filter(pk=keys[0]).exists()
+
+
+@pytest.mark.django_db
+def test_aware_datetimes_of_any_zone_keep_their_instant():
+    """Aware datetimes go into the rows as orjson writes them (RFC 3339 with the offset,
+    seconds of a historical offset included)."""
+    import zoneinfo
+
+    from aftersales.kpi.models import RollupState
+
+    if not batching_available():
+        pytest.skip("elsewhere insert_together is bulk_create")
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    moments = [
+        dt.datetime(2026, 11, 27, 0, 11, 27, 981027, tzinfo=shanghai),
+        dt.datetime(1900, 6, 1, 12, 0, tzinfo=shanghai),  # local mean time, +08:05:43
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 8, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sequence_sql(RollupState, len(moments))}")
+        keys = cursor.fetchone()[0]
+    states = [
+        RollupState(pk=key, zone="Asia/Shanghai", last_run_at=moment)
+        for key, moment in zip(keys, moments, strict=True)
+    ]
+    insert_together([states])
+    for key, moment in zip(keys, moments, strict=True):
+        assert RollupState.objects.get(pk=key).last_run_at == moment
