@@ -278,9 +278,7 @@ def test_values_without_a_json_form_go_in_as_plain_values(customer):
 
     if not batching_available():
         pytest.skip("elsewhere insert_together is bulk_create")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sequence_sql(BusinessCalendar, 2)}")
-        keys = cursor.fetchone()[0]
+    keys = _keys(BusinessCalendar, 2)
     calendars = [
         BusinessCalendar(pk=keys[i], code=f"CAL-B{i}", name=f"日历{i}", description="说明\n")
         for i in range(2)
@@ -406,9 +404,7 @@ def test_floats_without_a_json_form_go_in_as_plain_values():
 
     if not batching_available():
         pytest.skip("elsewhere insert_together is bulk_create")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sequence_sql(RollupState, 2)}")
-        keys = cursor.fetchone()[0]
+    keys = _keys(RollupState, 2)
     states = [
         RollupState(pk=keys[0], zone="Asia/Shanghai", last_run_seconds=float("nan")),
         RollupState(pk=keys[1], zone="UTC", last_run_seconds=float("inf")),
@@ -430,9 +426,7 @@ def test_a_json_document_with_nan_fails_as_bulk_create_fails():
 
     if not batching_available():
         pytest.skip("elsewhere insert_together is bulk_create")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sequence_sql(RollupState, 1)}")
-        keys = cursor.fetchone()[0]
+    keys = _keys(RollupState, 1)
     with pytest.raises(DataError), transaction.atomic():
         RollupState.objects.bulk_create([RollupState(zone="UTC", marks={"x": float("nan")})])
     with pytest.raises(DataError), transaction.atomic():
@@ -457,9 +451,7 @@ def test_aware_datetimes_of_any_zone_keep_their_instant():
         dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         dt.datetime(2026, 3, 8, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sequence_sql(RollupState, len(moments))}")
-        keys = cursor.fetchone()[0]
+    keys = _keys(RollupState, len(moments))
     states = [
         RollupState(pk=key, zone="Asia/Shanghai", last_run_at=moment)
         for key, moment in zip(keys, moments, strict=True)
