@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.errors import ValidationFailed
@@ -92,6 +93,8 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    # A URL typed without a scheme is read as https (Django 6's default; 5.2 warns and says http).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "url", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")

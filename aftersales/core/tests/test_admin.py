@@ -94,3 +94,23 @@ def test_admin_index_warns_about_years_without_holiday_data(admin_client_zh):
         ).content.decode()
     assert "has no holiday data for 2027" in page
     assert "cn-5x8" in page
+
+
+def test_every_url_field_in_the_admin_reads_a_url_without_scheme_as_https(rf, admin_user):
+    """Django 6 assumes https; 5.2 assumes http and warns unless the form field is told."""
+    import warnings
+
+    from django.db import models
+
+    request = rf.get("/")
+    request.user = admin_user
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        for field in model._meta.fields:
+            if isinstance(field, models.URLField):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    form_field = model_admin.formfield_for_dbfield(field, request)
+                assert form_field.clean("hooks.example.com/in") == "https://hooks.example.com/in"
+                checked.append(f"{model._meta.label}.{field.name}")
+    assert "notifications.WebhookEndpoint.url" in checked
