@@ -43,28 +43,29 @@ def _serve(*answers: bytes) -> tuple[socket.socket, socket.socket]:
     return client, server
 
 
+def _read(bench: Any, count: int, *answers: bytes) -> tuple[list[tuple[str, bool]], bytes]:
+    """Serve ``answers``, read ``count`` responses; return them and the bytes left over."""
+    client, server = _serve(*answers)
+    buffer = bytearray()
+    try:
+        return [bench._read_response(client, buffer) for _ in range(count)], bytes(buffer)
+    finally:
+        client.close()
+        server.close()
+
+
 def test_content_length_keep_alive_and_pipelined_bytes(bench: Any) -> None:
     first = b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello"
     second = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\n{}"
-    client, server = _serve(first[:20], first[20:] + second[:10], second[10:])
-    buffer = bytearray()
-    assert bench._read_response(client, buffer) == ("201", False)
-    assert bench._read_response(client, buffer) == ("400", False)
-    assert buffer == b""
-    client.close()
-    server.close()
+    chunks = (first[:20], first[20:] + second[:10], second[10:])
+    assert _read(bench, 2, *chunks) == ([("201", False), ("400", False)], b"")
 
 
 def test_connection_close_and_http_10(bench: Any) -> None:
     answer = b"HTTP/1.1 201 Created\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc"
-    client, server = _serve(answer)
-    assert bench._read_response(client, bytearray()) == ("201", True)
-    client.close()
-    server.close()
-    client, server = _serve(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
-    assert bench._read_response(client, bytearray()) == ("200", True)
-    client.close()
-    server.close()
+    assert _read(bench, 1, answer) == ([("201", True)], b"")
+    http_10 = b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"
+    assert _read(bench, 1, http_10) == ([("200", True)], b"")
 
 
 def test_chunked_body(bench: Any) -> None:
@@ -73,12 +74,7 @@ def test_chunked_body(bench: Any) -> None:
         b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
         b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
     )
-    client, server = _serve(answer[:40], answer[40:])
-    buffer = bytearray()
-    assert bench._read_response(client, buffer) == ("200", False)
-    assert bench._read_response(client, buffer) == ("204", False)
-    client.close()
-    server.close()
+    assert _read(bench, 2, answer[:40], answer[40:]) == ([("200", False), ("204", False)], b"")
 
 
 def test_body_to_the_end_of_the_connection(bench: Any) -> None:
@@ -103,11 +99,5 @@ def test_no_body_statuses_trailers_and_connection_tokens(bench: Any) -> None:
         b"3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
         b"HTTP/1.1 201 Created\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n"
     )
-    client, server = _serve(answer[:30], answer[30:90], answer[90:])
-    buffer = bytearray()
-    assert bench._read_response(client, buffer) == ("204", False)
-    assert bench._read_response(client, buffer) == ("200", False)
-    assert bench._read_response(client, buffer) == ("201", True)
-    assert buffer == b""
-    client.close()
-    server.close()
+    expected = [("204", False), ("200", False), ("201", True)]
+    assert _read(bench, 3, answer[:30], answer[30:90], answer[90:]) == (expected, b"")
