@@ -4,10 +4,12 @@ number, customer or contact phone; administrators see a notice about missing hol
 from __future__ import annotations
 
 import datetime
+import warnings
 
 import pytest
 import time_machine
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 
 from aftersales.customers.tests.factories import ContactFactory
@@ -98,10 +100,6 @@ def test_admin_index_warns_about_years_without_holiday_data(admin_client_zh):
 
 def test_every_url_field_in_the_admin_reads_a_url_without_scheme_as_https(rf, admin_user):
     """Django 6 assumes https; 5.2 assumes http and warns unless the form field is told."""
-    import warnings
-
-    from django.db import models
-
     request = rf.get("/")
     request.user = admin_user
     checked = []
