@@ -4,7 +4,9 @@ In one run, on the same machine, with the same load generator:
 
 * aftersales: cases created per second in-process (Django's test client in a loop, on PostgreSQL
   and, as an extra row, on a SQLite file) and over HTTP (gunicorn sync workers serving
-  `aftersales.config.wsgi` on PostgreSQL, C concurrent keep-alive clients in separate processes);
+  `aftersales.config.wsgi` on PostgreSQL, C concurrent keep-alive clients: wrk when it is
+  installed (bench/wrk_count.lua counts the statuses), else this script's raw-socket clients in
+  separate processes);
 * django-helpdesk 2.6 (`POST /api/tickets/`, token authentication) installed in its own virtual
   environment `bench/.venv-helpdesk` (created on first run from bench/requirements-helpdesk.txt,
   never a dependency of the product), with the project in bench/helpdesk_project/, measured the
@@ -24,7 +26,8 @@ exit with status 1 (the rates count only 201s).
 Usage (from the repository root, PostgreSQL at 127.0.0.1:5432 as user postgres, trust auth;
 `make bench BENCH=case_create` runs it through bench/run.py):
     .venv/bin/python bench/bench_case_create.py [--quick] [--rounds N] [--seconds N]
-        [--concurrency N] [--workers N] [--rev HEAD] [--no-sqlite] [--keep]
+        [--concurrency N] [--workers N] [--loadgen auto|wrk|python] [--rev HEAD] [--no-sqlite]
+        [--keep]
 `--rev` measures a committed revision (exported with `git archive`) instead of the working tree,
 which keeps a long run stable while others edit the tree.
 """
@@ -660,8 +663,13 @@ class Target:
                 self.process.wait()
         self.process = None
 
-    def http(self, seconds: float, warmup: float, concurrency: int) -> dict[str, Any]:
-        """Load the served target with `concurrency` clients spread over separate processes."""
+    def http(
+        self, seconds: float, warmup: float, concurrency: int, loadgen: str = "python"
+    ) -> dict[str, Any]:
+        """Load the served target with `concurrency` clients: wrk's (``loadgen="wrk"``) or
+        this script's, spread over separate processes."""
+        if loadgen == "wrk":
+            return self._http_wrk(seconds, warmup, concurrency)
         processes = max(1, min(concurrency, os.cpu_count() or 1))
         base, extra = divmod(concurrency, processes)
         shares = [base + (i < extra) for i in range(processes)]
@@ -719,6 +727,70 @@ class Target:
             "p95_ms": percentile(latencies, 95),
             "connections_opened": connects,
         }
+
+    def _http_wrk(self, seconds: float, warmup: float, concurrency: int) -> dict[str, Any]:
+        """Load the served target with wrk (C, one event loop per core) and WRK_SCRIPT: a
+        warm-up run, then the measured one. wrk takes whole seconds."""
+        threads = max(1, min(concurrency, os.cpu_count() or 1))
+        url = f"http://127.0.0.1:{self.port}{self.path}"
+        script_args = ["--", self.method, self.token]
+        if self.method != "GET":
+            script_args.append(str(self.body_file))
+
+        def wrk(duration: float) -> dict[str, Any]:
+            cmd = [
+                "wrk", "-t", str(threads), "-c", str(concurrency),
+                "-d", f"{wrk_seconds(duration)}s", "--timeout", "60s",
+                "-s", str(WRK_SCRIPT), url, *script_args,
+            ]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            return parse_wrk(proc.stdout + proc.stderr)
+
+        if warmup > 0:
+            wrk(warmup)
+        result = wrk(seconds)
+        expected = str(self.expect)
+        statuses = result["statuses"]
+        elapsed = result["duration_us"] / 1e6
+        errors = result["errors"]
+        socket_errors = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"]
+        return {
+            "rate": statuses.get(expected, 0) / elapsed,
+            "created": statuses.get(expected, 0),
+            "elapsed": elapsed,
+            "non_201": sum(n for s, n in statuses.items() if s != expected) + socket_errors,
+            "statuses": statuses,
+            "socket_errors": errors,
+            "p50_ms": result["p50_us"] / 1000,
+            "p95_ms": result["p95_us"] / 1000,
+        }
+
+
+WRK_SCRIPT = BENCH / "wrk_count.lua"
+
+
+def wrk_seconds(duration: float) -> int:
+    """wrk's -d takes whole seconds: the nearest, at least one."""
+    return max(1, round(duration))
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """Return the JSON line WRK_SCRIPT prints at the end of wrk's report; exit with wrk's
+    output when there is none (wrk gives up at once when it cannot connect)."""
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            result: dict[str, Any] = json.loads(line)
+            return result
+    raise SystemExit(f"wrk printed no result:\n{output}")
+
+
+def wrk_version() -> str | None:
+    """Return wrk's version line (``wrk 4.1.0 [epoll]``), or None when it is not installed."""
+    if shutil.which("wrk") is None:
+        return None
+    proc = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    first = (proc.stdout or proc.stderr).strip().splitlines()
+    return first[0].split(" Copyright")[0].strip() if first else "wrk"
 
 
 def pgbench(seconds: float, dbname: str, workdir: Path) -> dict[str, Any]:
@@ -801,6 +873,8 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "worker_class": "sync",
         "concurrency": args.concurrency,
         "load_generator_processes": max(1, min(args.concurrency, os.cpu_count() or 1)),
+        "load_generator": args.loadgen,
+        "wrk": wrk_version() if args.loadgen == "wrk" else None,
     }
 
 
@@ -941,6 +1015,13 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=float, help="pgbench -T (default 8)")
     parser.add_argument("--warmup", type=float, help="HTTP warm-up per round (default 2)")
     parser.add_argument("--concurrency", type=int, help="HTTP clients (default 2 x workers)")
+    parser.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="HTTP load generator: wrk (Debian package wrk) or this script's clients; "
+        "auto takes wrk when it is installed",
+    )
     parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn sync workers")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite in-process row")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
@@ -958,6 +1039,12 @@ def main() -> None:
     args.pgbench_seconds = args.pgbench_seconds or (3.0 if quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
     args.concurrency = args.concurrency or 2 * args.workers
+    if args.loadgen == "auto":
+        args.loadgen = "wrk" if shutil.which("wrk") else "python"
+        if args.loadgen == "python":
+            log("wrk is not installed (apt-get install wrk): using this script's HTTP clients")
+    elif args.loadgen == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
     inprocess_warmup = 0.5 if quick else 1.0
     if shutil.which("pgbench") is None:
         raise SystemExit("pgbench is not installed (apt-get install postgresql-client)")
@@ -1050,11 +1137,14 @@ def main() -> None:
         )  # fmt: skip
         floor.port = ours.port
 
+        def http(target: Target) -> dict[str, Any]:
+            return target.http(args.seconds, args.warmup, args.concurrency, args.loadgen)
+
         samples: dict[str, list[dict[str, Any]]] = {}
         steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-            ("ours_http", lambda: ours.http(args.seconds, args.warmup, args.concurrency)),
-            ("helpdesk_http", lambda: helpdesk.http(args.seconds, args.warmup, args.concurrency)),
-            ("floor_http", lambda: floor.http(args.seconds, args.warmup, args.concurrency)),
+            ("ours_http", lambda: http(ours)),
+            ("helpdesk_http", lambda: http(helpdesk)),
+            ("floor_http", lambda: http(floor)),
             ("pgbench", lambda: pgbench(args.pgbench_seconds, OURS_DB, workdir)),
             ("ours_inprocess", lambda: ours.inprocess(args.inprocess_seconds, inprocess_warmup)),
             (
@@ -1255,8 +1345,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"gunicorn {ours_v['gunicorn']}, psycopg {ours_v['psycopg']}; "
         f"django-helpdesk {hd_v['django-helpdesk']}: Django {hd_v['Django']}, "
         f"DRF {hd_v['djangorestframework']}, gunicorn {hd_v['gunicorn']}; "
-        f"load generator: {m['load_generator_processes']} processes of raw-socket HTTP/1.1 "
-        f"keep-alive clients on the same machine; run took {report['duration_s']} s."
+        f"load generator: {load_generator_text(m)} on the same machine; "
+        f"run took {report['duration_s']} s."
     )
     out()
     out(
@@ -1265,7 +1355,24 @@ def print_report(report: dict[str, Any]) -> None:
         "authentication as a staff (not superuser) user; it also renders its new-ticket e-mail "
         "to the submitter (delivered to Django's dummy backend). The in-process ratio to the raw "
         "insert rate compares one client with pgbench's 4."
+        + (
+            " wrk's latencies run from a request's write to the end of its response (the "
+            "connect before it not included)."
+            if m.get("load_generator") == "wrk"
+            else ""
+        )
     )
+
+
+def load_generator_text(m: dict[str, Any]) -> str:
+    """Describe the run's load generator (runs before ``--loadgen`` existed used this script's
+    clients)."""
+    if m.get("load_generator") == "wrk":
+        return (
+            f"{m.get('wrk') or 'wrk'} with bench/wrk_count.lua, "
+            f"{m['load_generator_processes']} threads"
+        )
+    return f"{m['load_generator_processes']} processes of raw-socket HTTP/1.1 keep-alive clients"
 
 
 if __name__ == "__main__":
