@@ -6,25 +6,11 @@ generator than http.client); a response it misread would be miscounted or hang t
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "bench_case_create.py"
-
-
-@pytest.fixture(scope="module")
-def bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_case_create", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _serve(*answers: bytes) -> tuple[socket.socket, socket.socket]:

@@ -10,7 +10,6 @@ workers do.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import sys
@@ -22,18 +21,7 @@ from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "bench_case_create.py"
 BODY = {"customer": "BENCH-SH-RMYY", "summary": "核心交换机端口频繁掉线"}
-
-
-@pytest.fixture(scope="module")
-def bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_case_create", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # The status to answer the n-th request with; 0: close the connection without an answer.
