@@ -37,6 +37,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """When a browser test fails, add what every open page shows (its address and text) to the
+    report and keep a screenshot of it: the failure can then be read from a CI log."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if report.when != "call" or not report.failed or browser is None:
+        return
+    test_name = re.sub(r"[^\w.-]+", "-", item.name).strip("-")
+    for i, context in enumerate(browser.contexts):
+        for j, page in enumerate(context.pages):
+            try:
+                text = page.locator("body").inner_text(timeout=2_000)
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"{test_name}-failure-{i}-{j}.png"), full_page=True
+                )
+            except Exception as exc:  # noqa: BLE001 (a diagnostic must not hide the failure)
+                text = f"(could not read the page: {exc})"
+            report.sections.append((f"browser page {i}.{j} at {page.url}", text[:4_000]))
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch Debian's Chromium (never ``playwright install``), as STACK-NOTES.md shows."""

@@ -48,6 +48,15 @@ def touch_stroke(page: Page, points: list[tuple[float, float]]) -> None:
     cdp.detach()
 
 
+def submit(page: Page, selector: str) -> None:
+    """Press a button that posts its form, once the page it is on has finished loading, and
+    wait for the page the post leads to (a press lost while the page still loads fails here,
+    not several lines later)."""
+    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load"):
+        page.locator(selector).click()
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_engineer_checks_in_writes_the_report_and_the_customer_signs(
     open_phone, sign_in, screenshot, make_user, agent, customer, unit
@@ -78,17 +87,17 @@ def test_engineer_checks_in_writes_the_report_and_the_customer_signs(
     phone.goto("/field/")
     phone.locator(f'a[data-visit="{visit.pk}"]').click()
     expect(phone).to_have_url(re.compile(rf"/field/visits/{visit.pk}/$"))
-    phone.locator("#btn-travel").click()
+    submit(phone, "#btn-travel")
     expect(phone.locator("[data-visit-status]")).to_have_attribute(
         "data-visit-status", "travelling"
     )
-    phone.locator("#btn-arrive").click()
+    submit(phone, "#btn-arrive")
     expect(phone.locator("[data-visit-status]")).to_have_attribute("data-visit-status", "on_site")
     phone.locator("#id_depart-work_performed").fill("更换电源模块，重新插拔光模块")
     phone.locator("#id_depart-part").fill("电源模块")
     phone.locator("#id_depart-serial_out").fill("PSU-OLD-7")
     phone.locator("#id_depart-serial_in").fill("PSU-NEW-8")
-    phone.locator("#btn-depart").click()
+    submit(phone, "#btn-depart")
     expect(phone.locator("[data-visit-status]")).to_have_attribute("data-visit-status", "done")
     assert Visit.objects.get(pk=visit.pk).status == "done"
 
