@@ -204,6 +204,17 @@ def open_browser(new_context: Callable[..., Any], live_server: Any) -> Callable[
     return open_
 
 
+def arrived(page: Page, url: re.Pattern[str] | str) -> None:
+    """Wait until ``page`` shows ``url`` and that page has finished loading.
+
+    The address changes as soon as the new page starts to arrive, before its deferred scripts
+    run: a press or a choice made then can miss the script that should handle it (an empty
+    signature pad posted unchecked, a C-1 confirmation box never shown).
+    """
+    expect(page).to_have_url(url)
+    page.wait_for_load_state("load")
+
+
 def _sign_in(page: Page, user: Any, *, heading: str | None = None) -> None:
     page.goto("/accounts/login/")
     if heading is not None:
@@ -212,7 +223,7 @@ def _sign_in(page: Page, user: Any, *, heading: str | None = None) -> None:
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     landing = "/portal/" if user.is_customer_contact else "/console/"
-    expect(page).to_have_url(re.compile(re.escape(landing) + "$"))
+    arrived(page, re.compile(re.escape(landing) + "$"))
 
 
 @pytest.fixture

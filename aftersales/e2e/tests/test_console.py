@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from aftersales.e2e.conftest import arrived
+
 DUPLICATE_IDS = """() => {
   const seen = {};
   document.querySelectorAll("[id]").forEach((el) => { seen[el.id] = (seen[el.id] || 0) + 1; });
@@ -35,7 +37,7 @@ def test_slash_focuses_the_search_and_n_opens_a_new_case(open_browser, sign_in, 
     expect(search).to_be_focused()
     console.keyboard.type("n")
     expect(search).to_have_value("n")
-    expect(console).to_have_url(re.compile(r"/console/cases/$"))
+    arrived(console, re.compile(r"/console/cases/$"))
 
     # j and k move through the rows
     console.locator("main h1").click()
@@ -49,7 +51,7 @@ def test_slash_focuses_the_search_and_n_opens_a_new_case(open_browser, sign_in, 
     # "n" opens the new-case page, with the caller lookup focused
     console.locator("main h1").click()
     console.keyboard.press("n")
-    expect(console).to_have_url(re.compile(r"/console/cases/new/$"))
+    arrived(console, re.compile(r"/console/cases/new/$"))
     expect(console.locator("main h1")).to_have_text("New case")
     expect(console.locator("#lookup")).to_be_focused()
 

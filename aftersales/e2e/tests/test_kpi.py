@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from aftersales.e2e.conftest import arrived
+
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_dashboard_number_leads_to_its_cases(open_browser, sign_in, supervisor, make_case):
@@ -21,6 +23,6 @@ def test_dashboard_number_leads_to_its_cases(open_browser, sign_in, supervisor, 
     cases = console.locator("[data-measure=cases] a")
     expect(cases).to_have_text("2")
     cases.click()
-    expect(console).to_have_url(re.compile(r"/console/cases/\?"))
+    arrived(console, re.compile(r"/console/cases/\?"))
     for number in numbers:
         expect(console.locator("main")).to_contain_text(number)

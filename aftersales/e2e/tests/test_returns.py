@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from aftersales.e2e.conftest import arrived
+
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_customer_requests_a_return_and_a_supervisor_approves_it(
@@ -39,7 +41,7 @@ def test_customer_requests_a_return_and_a_supervisor_approves_it(
     portal.locator("form[data-return-form] button[type=submit]").click()
 
     # then: the case page shows the policy's decision; nothing is approved yet
-    expect(portal).to_have_url(re.compile(r"/portal/cases/SR-\d{4}-\d{6}/$"))
+    arrived(portal, re.compile(r"/portal/cases/SR-\d{4}-\d{6}/$"))
     number = portal.url.rstrip("/").rsplit("/", 1)[1]
     panel = portal.locator("[data-panel=return]")
     expect(panel).to_contain_text("eligible")
@@ -55,7 +57,7 @@ def test_customer_requests_a_return_and_a_supervisor_approves_it(
     form = console.locator("form[data-return-step=approved]")
     form.locator("input").last.fill("Please ship it back in the original box.")
     form.locator("button[type=submit]").click()
-    expect(console).to_have_url(re.compile(re.escape(f"/console/cases/{number}/") + "$"))
+    arrived(console, re.compile(re.escape(f"/console/cases/{number}/") + "$"))
     rma = f"RMA-{today:%Y%m%d}-0001"
     expect(console.locator("[data-panel=return] [data-rma]")).to_have_text(rma)
     expect(console.locator("form[data-return-step=received]")).to_be_visible()

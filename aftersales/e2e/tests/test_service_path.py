@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from aftersales.e2e.conftest import arrived
+
 # The browser locale (Accept-Language) of each language of the site, and the other language.
 LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 OTHER = {"en": "zh-hans", "zh-hans": "en"}
@@ -148,13 +150,13 @@ def test_c1_request_is_answered_resolved_confirmed_and_rated(
     sign_in(portal, contact_user, heading=TEXT[OTHER[language]]["sign_in"])
     portal.locator("#language-select").select_option(language)
     expect(portal.locator("html")).to_have_attribute("lang", language)
-    expect(portal).to_have_url(re.compile(r"/portal/$"))
+    arrived(portal, re.compile(r"/portal/$"))
     contact_user.refresh_from_db()
     assert contact_user.language == language
 
     # The customer reports a C-1 fault with a photo.
     portal.get_by_role("link", name=t["new_request"], exact=True).click()
-    expect(portal).to_have_url(re.compile(r"/portal/requests/new/$"))
+    arrived(portal, re.compile(r"/portal/requests/new/$"))
     expect(portal.locator("main h1")).to_have_text(t["new_request"])
     portal.locator("#id_asset").select_option(unit.serial_number)
     portal.locator("#id_case_type").select_option("fault")
@@ -169,7 +171,7 @@ def test_c1_request_is_answered_resolved_confirmed_and_rated(
 
     # ... and is stopped until C-1 is confirmed: by the browser, and by the server.
     submit.click()
-    expect(portal).to_have_url(re.compile(r"/portal/requests/new/$"))
+    arrived(portal, re.compile(r"/portal/requests/new/$"))
     assert portal.locator("#id_confirm_c1").evaluate("el => el.validity.valueMissing") is True
     portal.locator("#id_confirm_c1").evaluate("el => { el.required = false; }")
     submit.click()
@@ -185,7 +187,7 @@ def test_c1_request_is_answered_resolved_confirmed_and_rated(
     submit.click()
 
     # The case page shows the number and the promised response time.
-    expect(portal).to_have_url(re.compile(r"/portal/cases/SR-\d{4}-\d{6}/$"))
+    arrived(portal, re.compile(r"/portal/cases/SR-\d{4}-\d{6}/$"))
     number = portal.url.rstrip("/").rsplit("/", 1)[-1]
     case = Case.objects.get(number=number)
     assert (case.severity, case.case_type, case.channel) == ("C-1", "fault", "web")
@@ -231,7 +233,7 @@ def test_c1_request_is_answered_resolved_confirmed_and_rated(
     console.keyboard.press("j")
     expect(rows.first).to_have_class(re.compile(r"\bselected\b"))
     console.keyboard.press("Enter")
-    expect(console).to_have_url(re.compile(rf"/console/cases/{number}/$"))
+    arrived(console, re.compile(rf"/console/cases/{number}/$"))
     expect(console.locator("main h1")).to_have_text(f"{number} · {t['summary']}")
     expect(console.locator("[data-status]")).to_have_text(t["new"])
     expect(console.locator("dl.kv").first).to_contain_text(t["web"])

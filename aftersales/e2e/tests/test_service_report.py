@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from aftersales.e2e.conftest import TIMEOUT_MS
+from aftersales.e2e.conftest import TIMEOUT_MS, arrived
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -86,7 +86,7 @@ def test_engineer_checks_in_writes_the_report_and_the_customer_signs(
     sign_in(phone, engineer)
     phone.goto("/field/")
     phone.locator(f'a[data-visit="{visit.pk}"]').click()
-    expect(phone).to_have_url(re.compile(rf"/field/visits/{visit.pk}/$"))
+    arrived(phone, re.compile(rf"/field/visits/{visit.pk}/$"))
     submit(phone, "#btn-travel")
     expect(phone.locator("[data-visit-status]")).to_have_attribute(
         "data-visit-status", "travelling"
@@ -103,6 +103,7 @@ def test_engineer_checks_in_writes_the_report_and_the_customer_signs(
 
     # The report form is prefilled from the visit.
     phone.locator("#btn-write-report").click()
+    arrived(phone, re.compile(rf"/reports/visits/{visit.pk}/new/$"))
     expect(phone.locator("#id_report-repair_process")).to_have_value("更换电源模块，重新插拔光模块")
     expect(phone.locator("#id_parts-0-serial_in")).to_have_value("PSU-NEW-8")
     phone.locator("#id_report-diagnosis").fill("电源模块电容鼓包")
@@ -110,7 +111,7 @@ def test_engineer_checks_in_writes_the_report_and_the_customer_signs(
     phone.locator("#id_report-test_results").fill("满载运行一小时，端口无掉线")
     screenshot(phone, "report-form")
     phone.locator("#btn-save-report").click()
-    expect(phone).to_have_url(re.compile(r"/reports/\d+/sign/$"))
+    arrived(phone, re.compile(r"/reports/\d+/sign/$"))
     report = ServiceReport.objects.get(case=case)
     assert report.status == "draft"
     assert report.parts == [

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from aftersales.e2e.conftest import arrived
+
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_claim_from_portal_to_decision(
@@ -30,7 +32,7 @@ def test_claim_from_portal_to_decision(
         files=[{"name": "damage.png", "mimeType": "image/png", "buffer": photo}]
     )
     portal.locator("main form button[type=submit]").click()
-    expect(portal).to_have_url(re.compile(r"/portal/cases/SR-\d{4}-\d{6}/$"))
+    arrived(portal, re.compile(r"/portal/cases/SR-\d{4}-\d{6}/$"))
     number = portal.url.rstrip("/").rsplit("/", 1)[-1]
     case = Case.objects.get(number=number)
     assert (case.case_type, case.sla_policy.code) == ("warranty_claim", "warranty-claim")
